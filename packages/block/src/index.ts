@@ -1,0 +1,5 @@
+/**
+ * `@stackemu/block` (under construction).
+ * @packageDocumentation
+ */
+export {};

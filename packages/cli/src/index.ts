@@ -1,0 +1,5 @@
+/**
+ * `@stackemu/cli` (under construction).
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * `@stackemu/devices` (under construction).
+ * @packageDocumentation
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * `@stackemu/fio` (under construction).
+ * @packageDocumentation
+ */
+export {};

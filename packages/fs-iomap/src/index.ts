@@ -1,0 +1,5 @@
+/**
+ * `@stackemu/fs-iomap` (under construction).
+ * @packageDocumentation
+ */
+export {};

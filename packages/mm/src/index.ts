@@ -1,0 +1,5 @@
+/**
+ * `@stackemu/mm` (under construction).
+ * @packageDocumentation
+ */
+export {};

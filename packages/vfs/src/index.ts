@@ -1,0 +1,5 @@
+/**
+ * `@stackemu/vfs` (under construction).
+ * @packageDocumentation
+ */
+export {};
