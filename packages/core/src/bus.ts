@@ -24,14 +24,18 @@ export interface TopicDescriptor<T> {
  * Declares a topic of a device/driver or service bus.
  * @param system - owning subsystem
  * @param name - event name
+ * @returns a frozen descriptor with id `"system:name"`; each {@link EventBus} gives it a live {@link Topic}.
  */
 export function topic<T>(system: string, name: string): TopicDescriptor<T> {
   return Object.freeze({ id: `${system}:${name}`, system, name });
 }
 
 /**
- * Declares a tracepoint, named as in the kernel (`include/trace/events/<system>.h`), e.g.
- * `tracepoint<FollPinEntry>('mm', 'foll_pin')` for `mm:foll_pin`.
+ * Models the kernel's `TRACE_EVENT()` (include/trace/events/<system>.h): declares a tracepoint named as in
+ * the kernel, e.g. `tracepoint<FollPinEntry>('mm', 'foll_pin')` for `mm:foll_pin`.
+ * @param system - the `TRACE_SYSTEM` (`mm`, `block`, `nvme`)
+ * @param name - the event name (`foll_pin`)
+ * @returns the descriptor; the entry type `T` is the event's `TP_STRUCT__entry`, as readonly plain data.
  */
 export function tracepoint<T>(system: string, name: string): TopicDescriptor<T> {
   return topic<T>(system, name);
@@ -45,9 +49,11 @@ export function tracepoint<T>(system: string, name: string): TopicDescriptor<T> 
  */
 export class Topic<T> {
   private readonly subject = new Subject<T>();
+  private leftover = false;
   /** The read-only view of this topic. */
   readonly events: Observable<T> = this.subject.asObservable();
 
+  /** @param descriptor - the declared topic this live topic carries */
   constructor(readonly descriptor: TopicDescriptor<T>) {}
 
   /** True while anyone subscribes: the one branch an unobserved emission costs. */
@@ -55,19 +61,35 @@ export class Topic<T> {
     return this.subject.observed;
   }
 
-  /** Delivers `payload` to every subscriber, synchronously. */
+  /**
+   * Delivers `payload` to every subscriber, synchronously, in subscription order.
+   * @param payload - a readonly snapshot (never a live object)
+   */
   emit(payload: T): void {
     this.subject.next(payload);
   }
 
-  /** Subscribes a callback; the returned subscription is the caller's to dispose. */
+  /**
+   * Subscribes a callback.
+   * @param fn - called with each payload
+   * @returns the subscription, the caller's to dispose (before `machine.stop()`, or it counts as leaked).
+   */
   subscribe(fn: (payload: T) => void): Subscription {
     return this.subject.subscribe(fn);
   }
 
-  /** Completes the topic (machine stop). */
+  /**
+   * Completes the topic (machine stop): later emissions are dropped and later subscribers complete at once.
+   * Whether a subscriber was still attached is remembered in {@link Topic.leaked}.
+   */
   complete(): void {
+    if (this.subject.observed) this.leftover = true;
     this.subject.complete();
+  }
+
+  /** True if a subscriber was still attached when the topic completed: a subscription its owner leaked. */
+  get leaked(): boolean {
+    return this.leftover;
   }
 }
 
@@ -84,45 +106,72 @@ export class EventBus {
 
   /**
    * The live topic of a descriptor, created on first use. Resolve once at construction time, not per event.
+   * @param d - the declared topic
+   * @returns its live topic on this bus.
    * @throws Error if a different descriptor with the same id is already on this bus.
    */
   topic<T>(d: TopicDescriptor<T>): Topic<T> {
-    let t = this.topics.get(d as TopicDescriptor<unknown>);
+    const key: TopicDescriptor<unknown> = d;
+    let t = this.topics.get(key);
     if (t === undefined) {
       const other = this.ids.get(d.id);
       if (other !== undefined && other !== d) {
         throw new Error(`${this.name}: two different topics named ${d.id}`);
       }
-      t = new Topic<unknown>(d as TopicDescriptor<unknown>);
-      this.topics.set(d as TopicDescriptor<unknown>, t);
-      this.ids.set(d.id, d as TopicDescriptor<unknown>);
+      t = new Topic<unknown>(key);
+      this.topics.set(key, t);
+      this.ids.set(d.id, key);
     }
     return t as Topic<T>;
   }
 
-  /** Registers descriptors so they are listed before anyone emits (tracepoint catalogue). */
+  /**
+   * Registers descriptors so they are listed before anyone emits (tracepoint catalogue).
+   * @param ds - the descriptors
+   * @throws Error as {@link EventBus.topic} does.
+   */
   register(...ds: TopicDescriptor<unknown>[]): void {
     for (const d of ds) this.topic(d);
   }
 
-  /** Every topic on this bus, in registration order. */
+  /**
+   * Lists the live topics.
+   * @returns every topic on this bus, in registration order.
+   */
   list(): readonly Topic<unknown>[] {
     return [...this.topics.values()];
   }
 
-  /** The live topic with id `id`, for user-facing filters (`--trace-events block:*`). */
+  /**
+   * Finds a live topic by id, for user-facing filters (`--trace-events block:*`).
+   * @param id - `"system:name"`
+   * @returns the topic, or undefined if none with that id is on this bus.
+   */
   byId(id: string): Topic<unknown> | undefined {
     const d = this.ids.get(id);
     return d === undefined ? undefined : this.topics.get(d);
   }
 
-  /** True if any topic on this bus still has a subscriber (leak check at machine stop). */
+  /**
+   * True if any topic on this bus has a subscriber, or had one left when the bus completed: after
+   * `machine.stop()`, true means some subscription outlived the machine (the leak check tests run).
+   */
   get observed(): boolean {
-    for (const t of this.topics.values()) if (t.observed) return true;
+    for (const t of this.topics.values()) if (t.observed || t.leaked) return true;
     return false;
   }
 
-  /** Completes every topic. */
+  /**
+   * Names the topics holding subscriptions, for leak reports.
+   * @returns ids of the topics that are observed now or were when the bus completed.
+   */
+  leftovers(): readonly string[] {
+    const out: string[] = [];
+    for (const t of this.topics.values()) if (t.observed || t.leaked) out.push(t.descriptor.id);
+    return out;
+  }
+
+  /** Completes every topic; subscribers still attached are remembered as leaks (see {@link EventBus.observed}). */
   complete(): void {
     for (const t of this.topics.values()) t.complete();
   }

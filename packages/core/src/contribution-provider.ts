@@ -15,6 +15,8 @@ export interface ContributionProvider<T> {
 /**
  * Binds a {@link ContributionProvider} for contributions bound at `contributionId`, under `providerId`.
  * @param bind - the `bind` of a `ContainerModule` (or `container.bind`)
+ * @param contributionId - where contributors bind their implementations
+ * @param providerId - where the owner finds the provider (one per container)
  * @remarks Contributions are resolved lazily, so plugins loaded after the owner still count.
  */
 export function bindContributionProvider<T>(

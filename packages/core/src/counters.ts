@@ -19,7 +19,8 @@ export interface Counter {
 export type CounterSnapshot = Readonly<Record<string, number>>;
 
 /**
- * The machine's counters, grouped by file (`vmstat`, `diskstats`, `sanitizer`).
+ * Models the kernel's named event counters as `/proc/vmstat` shows them (mm/vmstat.c `vmstat_text[]`):
+ * the machine's counters, grouped by file (`vmstat`, `diskstats`, `sanitizer`).
  * @remarks The class is its own service identifier (one implementation, bound once per machine).
  */
 export class CounterRegistry {
@@ -27,7 +28,11 @@ export class CounterRegistry {
   private readonly groups = new Map<string, Counter[]>();
 
   /**
-   * Adds (or returns the existing) counter `name` in `group`.
+   * Adds (or returns the existing) counter `name` in `group`. Call at setup; keep the counter.
+   * @param group - the file it belongs to (`vmstat`)
+   * @param name - kernel spelling (`nr_foll_pin_acquired`); unique across groups
+   * @param help - what it counts (kept from the first registration)
+   * @returns the counter, starting at 0.
    * @throws Error if `name` exists in another group.
    */
   counter(group: string, name: string, help = ''): Counter {
@@ -50,17 +55,28 @@ export class CounterRegistry {
     return c;
   }
 
-  /** The counter named `name`, if registered. */
+  /**
+   * Looks a counter up by name.
+   * @param name - the counter's name
+   * @returns the counter, or undefined if not registered.
+   */
   get(name: string): Counter | undefined {
     return this.byName.get(name);
   }
 
-  /** Group names in registration order. */
+  /**
+   * Lists the groups.
+   * @returns group names in registration order.
+   */
   groupNames(): readonly string[] {
     return [...this.groups.keys()];
   }
 
-  /** Values of one group (or of all counters), in registration order. */
+  /**
+   * Snapshots counter values.
+   * @param group - one group, or undefined for every counter
+   * @returns a frozen name → value map in registration order (empty for an unknown group).
+   */
   snapshot(group?: string): CounterSnapshot {
     const out: Record<string, number> = {};
     const list = group === undefined ? this.byName.values() : (this.groups.get(group) ?? []);
@@ -71,6 +87,9 @@ export class CounterRegistry {
   /**
    * Per-counter difference `after - before`, over the keys of `after` (a counter missing from `before`
    * counts from 0).
+   * @param before - the earlier snapshot
+   * @param after - the later snapshot
+   * @returns a frozen name → difference map.
    */
   static diff(before: CounterSnapshot, after: CounterSnapshot): CounterSnapshot {
     const out: Record<string, number> = {};
@@ -78,7 +97,11 @@ export class CounterRegistry {
     return Object.freeze(out);
   }
 
-  /** A `/proc/vmstat`-style text of one group: `name value` per line. */
+  /**
+   * Formats one group as `/proc/vmstat` does (`vmstat_show()`): `name value` per line.
+   * @param group - the group
+   * @returns the text, empty for an unknown group.
+   */
   format(group: string): string {
     return (this.groups.get(group) ?? []).map((c) => `${c.name} ${c.value}\n`).join('');
   }

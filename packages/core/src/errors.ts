@@ -6,11 +6,13 @@
 
 /** Base class of every error a stack config can cause. */
 export class StackConfigError extends Error {
+  /** The class name, a literal per subclass (`"MissingCapabilityError"`…). */
   override readonly name: string = 'StackConfigError';
 }
 
 /** A plugin requires a capability no selected plugin provides. */
 export class MissingCapabilityError extends StackConfigError {
+  /** Always `"MissingCapabilityError"`. */
   override readonly name = 'MissingCapabilityError';
   /**
    * @param capability - the capability nobody provides
@@ -26,6 +28,7 @@ export class MissingCapabilityError extends StackConfigError {
 
 /** Two selected plugins provide the same unique capability. */
 export class DuplicateProviderError extends StackConfigError {
+  /** Always `"DuplicateProviderError"`. */
   override readonly name = 'DuplicateProviderError';
   /**
    * @param capability - the capability
@@ -41,6 +44,7 @@ export class DuplicateProviderError extends StackConfigError {
 
 /** The selected plugins' requirements form a cycle. */
 export class DependencyCycleError extends StackConfigError {
+  /** Always `"DependencyCycleError"`. */
   override readonly name = 'DependencyCycleError';
   /** @param cycle - plugin names along the cycle, the first repeated at the end */
   constructor(readonly cycle: readonly string[]) {
@@ -50,6 +54,7 @@ export class DependencyCycleError extends StackConfigError {
 
 /** The stack config names a plugin the catalogue does not have. */
 export class UnknownPluginError extends StackConfigError {
+  /** Always `"UnknownPluginError"`. */
   override readonly name = 'UnknownPluginError';
   /**
    * @param plugin - the unknown name
@@ -65,6 +70,7 @@ export class UnknownPluginError extends StackConfigError {
 
 /** A plugin parameter is unknown, ill-typed or out of range. */
 export class ParameterError extends StackConfigError {
+  /** Always `"ParameterError"`. */
   override readonly name = 'ParameterError';
   /**
    * @param plugin - the plugin whose parameter is wrong
@@ -82,6 +88,7 @@ export class ParameterError extends StackConfigError {
 
 /** A `CONFIG_*` option is unknown, ill-typed, out of range, or declared twice. */
 export class ConfigError extends StackConfigError {
+  /** Always `"ConfigError"`. */
   override readonly name = 'ConfigError';
   /**
    * @param option - the `CONFIG_*` name
@@ -97,6 +104,7 @@ export class ConfigError extends StackConfigError {
 
 /** A plugin declares a capability its module did not bind. */
 export class UnboundCapabilityError extends StackConfigError {
+  /** Always `"UnboundCapabilityError"`. */
   override readonly name = 'UnboundCapabilityError';
   /**
    * @param plugin - the plugin
@@ -112,6 +120,7 @@ export class UnboundCapabilityError extends StackConfigError {
 
 /** A plugin's init, start or stop hook failed; the machine unwound what had started. */
 export class PluginLifecycleError extends StackConfigError {
+  /** Always `"PluginLifecycleError"`. */
   override readonly name = 'PluginLifecycleError';
   /**
    * @param plugin - the plugin whose hook failed

@@ -25,22 +25,44 @@ export interface KconfigOption<T extends KconfigValue = KconfigValue> {
   readonly choices?: readonly string[];
 }
 
-/** Declares a `bool` option (`CONFIG_X=y`). */
+/**
+ * Declares a `bool` option, as a Kconfig `config X` + `bool` entry does (`CONFIG_X=y`).
+ * @param name - `CONFIG_*` name, kernel spelling
+ * @param def - the default (`default y` is true)
+ * @param help - the help text
+ * @returns the frozen option.
+ */
 export function kconfigBool(name: `CONFIG_${string}`, def: boolean, help: string): KconfigOption<boolean> {
   return Object.freeze({ name, type: 'bool', default: def, help });
 }
 
-/** Declares an `int` option, optionally with an inclusive range. */
+/**
+ * Declares an `int` option, as a Kconfig `int` entry with an optional `range` does.
+ * @param name - `CONFIG_*` name, kernel spelling
+ * @param def - the default
+ * @param help - the help text
+ * @param range - inclusive [min, max]
+ * @returns the frozen option.
+ */
 export function kconfigInt(
   name: `CONFIG_${string}`,
   def: number,
   help: string,
   range?: readonly [number, number],
 ): KconfigOption<number> {
-  return Object.freeze(range ? { name, type: 'int', default: def, help, range } : { name, type: 'int', default: def, help });
+  return Object.freeze(
+    range ? { name, type: 'int', default: def, help, range } : { name, type: 'int', default: def, help },
+  );
 }
 
-/** Declares a `string` option, optionally restricted to `choices`. */
+/**
+ * Declares a `string` option, as a Kconfig `string` entry does, optionally restricted to `choices`.
+ * @param name - `CONFIG_*` name, kernel spelling
+ * @param def - the default
+ * @param help - the help text
+ * @param choices - the allowed values, if restricted
+ * @returns the frozen option.
+ */
 export function kconfigString(
   name: `CONFIG_${string}`,
   def: string,
@@ -54,20 +76,26 @@ export function kconfigString(
 
 /** One option with its owner and current value, for listings (`.config`). */
 export interface KconfigEntry {
+  /** The declared option. */
   readonly option: KconfigOption;
+  /** The plugin that declared it. */
   readonly owner: string;
+  /** Its value on this machine. */
   readonly value: KconfigValue;
 }
 
 /**
- * The machine's configuration: options declared by the selected plugins, values from the stack config.
+ * Models a kernel build's `.config` (scripts/kconfig): the machine's configuration, options declared by the
+ * selected plugins, values from the stack config.
  * @remarks The class is its own service identifier. Values are fixed once the machine is built (as a kernel's .config is fixed at build time).
  */
 export class Kconfig {
   private readonly options = new Map<string, { option: KconfigOption; owner: string; value: KconfigValue }>();
 
   /**
-   * Declares `option` for plugin `owner`.
+   * Declares `option` for plugin `owner` (declaring the same option object again is a no-op).
+   * @param owner - the declaring plugin's name
+   * @param option - the option
    * @throws ConfigError if another plugin declared the same name with a different definition.
    */
   declare(owner: string, option: KconfigOption): void {
@@ -82,36 +110,55 @@ export class Kconfig {
   /**
    * Sets values from a stack config's `config` map. Accepts `true/false`, `y/n` for bools; numbers or
    * decimal/hex strings for ints.
+   * @param values - `CONFIG_*` name → raw value
    * @throws ConfigError for an unknown name, an ill-typed value, or an out-of-range one.
    */
   apply(values: Readonly<Record<string, unknown>>): void {
     for (const [name, raw] of Object.entries(values)) {
       const e = this.options.get(name);
       if (e === undefined) {
-        throw new ConfigError(name, `unknown option (declared options: ${[...this.options.keys()].join(', ') || 'none'})`);
+        throw new ConfigError(
+          name,
+          `unknown option (declared options: ${[...this.options.keys()].join(', ') || 'none'})`,
+        );
       }
       e.value = coerce(e.option, raw);
     }
   }
 
-  /** The value of a declared option. @throws ConfigError if no selected plugin declared it. */
+  /**
+   * Reads an option's value. Read at setup and keep it; options do not change while a machine runs.
+   * @param option - the declared option
+   * @returns its value on this machine.
+   * @throws ConfigError if no selected plugin declared it.
+   */
   get<T extends KconfigValue>(option: KconfigOption<T>): T {
     const e = this.options.get(option.name);
     if (e === undefined) throw new ConfigError(option.name, 'not declared by any plugin of this machine');
     return e.value as T;
   }
 
-  /** True if an option of that name is declared. */
+  /**
+   * Tells whether an option is declared.
+   * @param name - `CONFIG_*` name
+   * @returns true if a selected plugin declared it.
+   */
   has(name: string): boolean {
     return this.options.has(name);
   }
 
-  /** Every option, in declaration order. */
+  /**
+   * Lists the options.
+   * @returns every option with its owner and value, in declaration order.
+   */
   entries(): readonly KconfigEntry[] {
     return [...this.options.values()].map((e) => ({ option: e.option, owner: e.owner, value: e.value }));
   }
 
-  /** The `.config` text: `CONFIG_X=y`, `# CONFIG_Y is not set`, `CONFIG_N=3`, `CONFIG_S="v"`. */
+  /**
+   * Formats the options as a `.config` file does.
+   * @returns `CONFIG_X=y`, `# CONFIG_Y is not set`, `CONFIG_N=3`, `CONFIG_S="v"` lines, in declaration order.
+   */
   format(): string {
     return this.entries()
       .map(({ option, value }) => {

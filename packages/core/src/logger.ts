@@ -22,6 +22,8 @@ export interface CreateLoggerOptions {
 
 /**
  * Creates a root logger. Libraries log only through the machine's logger or a child of it.
+ * @param opts - level, destination and extra pino options
+ * @returns a pino logger named `stackemu`.
  * @remarks Tests set `STACKEMU_LOG=silent`. Never log per I/O without `log.isLevelEnabled()`.
  */
 export function createLogger(opts: CreateLoggerOptions = {}): Logger {

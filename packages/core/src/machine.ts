@@ -17,7 +17,7 @@ import {
 } from './errors.js';
 import { Kconfig } from './kconfig.js';
 import { createLogger, Logger } from './logger.js';
-import { parseParams, type ParamSpec, type ParamValues } from './params.js';
+import { parseParams } from './params.js';
 import { capabilityId, PluginParams, type Plugin, type PluginContext, type StackConfig } from './plugin.js';
 import { createRng, Rng } from './rng.js';
 import { Scheduler, VirtualScheduler } from './scheduler.js';
@@ -52,11 +52,25 @@ export interface Machine {
   readonly log: Logger;
   /** `"running"` after start, `"stopped"` after stop. */
   readonly state: 'running' | 'stopped';
-  /** Resolves a service from the container (setup code only, never per I/O). */
+  /**
+   * Resolves a service from the container (setup code only, never per I/O).
+   * @param id - the service identifier
+   * @returns the bound service.
+   * @throws inversify's error if it is unbound or ambiguous.
+   */
   get<T>(id: ServiceIdentifier<T>): T;
-  /** Parsed params of a selected plugin. */
+  /**
+   * Reads a selected plugin's parameters.
+   * @param plugin - the plugin's name
+   * @returns its parsed params, defaults filled in.
+   * @throws StackConfigError if the plugin is not part of this machine.
+   */
   paramsOf(plugin: string): Readonly<Record<string, unknown>>;
-  /** Runs every plugin's stop hook in reverse dependency order; idempotent. */
+  /**
+   * Runs every plugin's stop hook in reverse dependency order, then completes the trace bus (a subscription
+   * still attached is logged as leaked and keeps `trace.observed` true); idempotent.
+   * @throws PluginLifecycleError of the first stop hook that failed (the others still run).
+   */
   stop(): Promise<void>;
 }
 
@@ -66,10 +80,15 @@ export interface CreateMachineOptions {
   readonly logger?: Logger;
 }
 
-interface Selected {
+/** One plugin selected by a stack config, with its parsed parameters (what {@link resolveStack} returns). */
+export interface ResolvedPlugin {
+  /** The plugin, from the catalogue. */
   readonly plugin: Plugin;
+  /** Its parameters, parsed against its spec, defaults filled in. */
   readonly params: Readonly<Record<string, unknown>>;
 }
+
+type Selected = ResolvedPlugin;
 
 /**
  * Checks a stack config against a catalogue without building anything: plugin names, duplicates, parameters,
@@ -78,10 +97,7 @@ interface Selected {
  * with their parsed params.
  * @throws one of the {@link StackConfigError} subclasses, naming the plugins involved.
  */
-export function resolveStack(
-  config: StackConfig,
-  catalogue: readonly Plugin[],
-): readonly { plugin: Plugin; params: Readonly<Record<string, unknown>> }[] {
+export function resolveStack(config: StackConfig, catalogue: readonly Plugin[]): readonly ResolvedPlugin[] {
   const byName = new Map<string, Plugin>();
   for (const p of catalogue) {
     if (byName.has(p.name) && byName.get(p.name) !== p) {
@@ -202,7 +218,7 @@ class MachineImpl implements Machine {
   context(s: Selected): PluginContext {
     return {
       container: this.container,
-      params: s.params as ParamValues<ParamSpec>,
+      params: s.params,
       log: this.log.child({ plugin: s.plugin.name }),
       machine: this,
     };
@@ -219,16 +235,22 @@ class MachineImpl implements Machine {
   }
 
   private async doStop(): Promise<void> {
-    let firstError: unknown;
+    let firstError: PluginLifecycleError | undefined;
     for (let i = this.started - 1; i >= 0; i--) {
       const s = this.selected[i] as Selected;
       try {
         await s.plugin.stop?.(this.context(s));
       } catch (e) {
-        firstError ??= new PluginLifecycleError(s.plugin.name, 'stop', e);
+        const err = new PluginLifecycleError(s.plugin.name, 'stop', e);
+        this.log.error({ err }, 'plugin stop failed');
+        firstError ??= err;
       }
     }
     this.started = 0;
+    const leftovers = this.trace.leftovers();
+    if (leftovers.length > 0) {
+      this.log.warn({ topics: leftovers }, 'trace subscriptions outlive the machine (leaked)');
+    }
     this.trace.complete();
     this.state = 'stopped';
     if (firstError !== undefined) throw firstError;
@@ -241,14 +263,19 @@ class MachineImpl implements Machine {
  * bound, then runs `init` and `start` hooks in dependency order.
  * @param config - the stack config
  * @param catalogue - the plugins available (explicit list; there is no global registry)
- * @throws a {@link StackConfigError} subclass; nothing is left started on failure.
+ * @param opts - the root logger
+ * @returns the running machine.
+ * @throws a {@link StackConfigError} subclass: {@link UnknownPluginError}, {@link ParameterError},
+ * {@link DuplicateProviderError}, {@link MissingCapabilityError}, {@link DependencyCycleError},
+ * {@link ConfigError}, {@link UnboundCapabilityError}, or {@link PluginLifecycleError} for a failed `init` or
+ * `start` (after a failed `start`, the plugins already started are stopped in reverse order).
  */
 export async function createMachine(
   config: StackConfig,
   catalogue: readonly Plugin[],
   opts: CreateMachineOptions = {},
 ): Promise<Machine> {
-  const selected = resolveStack(config, catalogue) as readonly Selected[];
+  const selected = resolveStack(config, catalogue);
 
   const kconfig = new Kconfig();
   for (const { plugin } of selected) for (const o of plugin.kconfig ?? []) kconfig.declare(plugin.name, o);
@@ -294,6 +321,8 @@ export async function createMachine(
     try {
       await s.plugin.start?.(machine.context(s));
     } catch (e) {
+      // Unwind: stop the plugins already started, in reverse order. Their own stop failures are logged by
+      // stop(); the start failure is the error the caller sees.
       machine.setStarted(i);
       await machine.stop().catch(() => undefined);
       throw new PluginLifecycleError(s.plugin.name, 'start', e);

@@ -65,7 +65,8 @@ export interface Plugin<S extends ParamSpec = ParamSpec> {
 
 /**
  * Declares a plugin with its parameter types inferred (`definePlugin({ … params: { depth: param.int(…) } })`).
- * @returns the same value, typed.
+ * @param p - the plugin value
+ * @returns the same value, typed, so hooks see `ctx.params.depth` as a number.
  */
 export function definePlugin<S extends ParamSpec>(p: Plugin<S>): Plugin<S> {
   return p;
@@ -73,6 +74,8 @@ export function definePlugin<S extends ParamSpec>(p: Plugin<S>): Plugin<S> {
 
 /**
  * The service identifier a plugin binds for a capability it declares (`capabilityId('mm')`).
+ * @param capability - the capability name (`"mm"`, `"blockdev:nvme"`)
+ * @returns a registered symbol, the same for the same name.
  * @remarks The machine checks after loading that each declared capability is bound, and names the plugin
  * if not.
  */

@@ -14,15 +14,37 @@ export const Rng = Symbol.for('stackemu.Rng');
 export interface Rng {
   /** The seed this stream was made from (for forks, the derived seed). */
   readonly seed: number;
-  /** Next uniformly distributed unsigned 32-bit integer. */
+  /**
+   * Draws 32 random bits.
+   * @returns the next uniformly distributed unsigned 32-bit integer.
+   */
   nextU32(): number;
-  /** Next float in [0, 1) with 53 random bits. */
+  /**
+   * Draws a float (two 32-bit draws).
+   * @returns the next float in [0, 1), with 53 random bits.
+   */
   nextFloat(): number;
-  /** Next integer in [0, n), unbiased; n must be in 1..2^32. */
+  /**
+   * Draws an integer below a bound, without modulo bias (Lemire's method).
+   * @param n - the bound, an integer in 1..2^32
+   * @returns the next integer in [0, n).
+   * @throws RangeError for any other bound.
+   */
   nextInt(n: number): number;
-  /** Next integer in [lo, hi] inclusive, unbiased for spans up to 2^53. */
+  /**
+   * Draws an integer in a range, without bias.
+   * @param lo - the least value, a safe integer
+   * @param hi - the greatest value, a safe integer with `hi - lo < 2^53`
+   * @returns the next integer in [lo, hi] inclusive.
+   * @throws RangeError for non-integers, `hi < lo`, or a span wider than 2^53 values.
+   */
   nextRange(lo: number, hi: number): number;
-  /** An independent stream derived from this stream's seed and `name` only (not from its position). */
+  /**
+   * Derives an independent stream from this stream's seed and `name` only (not from its position), so
+   * adding a component or drawing more numbers leaves every other fork unchanged.
+   * @param name - the component's name (`"nvme0"`, `"fio:job1"`)
+   * @returns the forked stream.
+   */
   fork(name: string): Rng;
 }
 
@@ -34,9 +56,16 @@ function splitmix32(state: { s: number }): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
-/** FNV-1a over the UTF-16 code units of `s`, mixed with `seed`. */
-function hashName(seed: number, s: string): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
+/** MurmurHash3's 32-bit finalizer: a bijection on u32 with full avalanche. */
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** FNV-1a (32-bit) over the UTF-16 code units of `s`. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
@@ -45,12 +74,26 @@ function hashName(seed: number, s: string): number {
 }
 
 /**
+ * The seed of fork `name` of a stream seeded `seed`: both inputs pass through a full-avalanche mix before
+ * they meet, so related seeds and related names give unrelated forks (for a fixed name it is a bijection
+ * of the seed).
+ */
+function forkSeed(seed: number, name: string): number {
+  return fmix32((fmix32((seed ^ 0x9e3779b9) >>> 0) + fmix32(fnv1a(name))) >>> 0);
+}
+
+/**
  * Turns a user seed (number or string, as in `--seed`) into a 32-bit seed.
+ * @param seed - an integer in 0..2^32-1 (or its decimal string) is used as is; anything else is hashed.
  * @returns an unsigned 32-bit integer.
  */
 export function normalizeSeed(seed: number | string | bigint): number {
-  if (typeof seed === 'number' && Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff) return seed >>> 0;
-  return hashName(0, String(seed));
+  let n: number | undefined;
+  if (typeof seed === 'number') n = seed;
+  else if (typeof seed === 'bigint') n = seed >= 0n && seed <= 0xffffffffn ? Number(seed) : undefined;
+  else if (/^\d{1,10}$/.test(seed)) n = Number(seed);
+  if (n !== undefined && Number.isInteger(n) && n >= 0 && n <= 0xffffffff) return n >>> 0;
+  return fmix32(fnv1a(String(seed)));
 }
 
 /** xoshiro128** implementation of {@link Rng}. */
@@ -111,6 +154,7 @@ export class Xoshiro128 implements Rng {
     if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || hi < lo) {
       throw new RangeError(`rng: bad range [${lo}, ${hi}]`);
     }
+    if (hi - lo >= 9007199254740992) throw new RangeError(`rng: range [${lo}, ${hi}] spans more than 2^53 values`);
     const span = hi - lo + 1;
     if (span <= 0x100000000) return lo + this.nextInt(span);
     // Rejection sampling over 53 bits.
@@ -122,7 +166,7 @@ export class Xoshiro128 implements Rng {
   }
 
   fork(name: string): Rng {
-    return new Xoshiro128(hashName(this.seed, name));
+    return new Xoshiro128(forkSeed(this.seed, name));
   }
 }
 
@@ -151,7 +195,8 @@ function hiMul32(x: number, n: number): number {
 
 /**
  * Creates the root stream of a machine.
- * @param seed - the stack config's or `--seed`'s value.
+ * @param seed - the stack config's or `--seed`'s value (see {@link normalizeSeed})
+ * @returns a {@link Xoshiro128} stream.
  */
 export function createRng(seed: number | string | bigint): Rng {
   return new Xoshiro128(normalizeSeed(seed));

@@ -9,7 +9,7 @@ export type EventFn<A> = (arg: A) => void;
 
 /**
  * A pending event, returned by {@link Scheduler.schedule} so it can be cancelled.
- * @remarks Treat as opaque; `cancelled` is readable for diagnostics.
+ * @remarks Treat as opaque; `time` and `done` are readable for diagnostics.
  */
 export interface TimerHandle {
   /** Virtual time (ns) at which the event fires. */
@@ -49,40 +49,97 @@ export const Scheduler = Symbol.for('stackemu.Scheduler');
 export interface Scheduler {
   /** Current virtual time in ns. */
   now(): number;
-  /** Run `fn(arg)` `delayNs` from now (≥ 0). */
+  /**
+   * Runs `fn(arg)` `delayNs` from now.
+   * @param delayNs - a finite number ≥ 0
+   * @param fn - the callback; pass a long-lived function and vary `arg` to avoid a closure per event
+   * @param arg - its argument
+   * @returns the handle, for {@link Scheduler.cancel}.
+   * @throws RangeError for a negative, NaN or infinite delay.
+   */
   schedule<A>(delayNs: number, fn: EventFn<A>, arg: A): TimerHandle;
-  /** Run `fn()` `delayNs` from now (≥ 0). */
+  /**
+   * Runs `fn()` `delayNs` from now.
+   * @param delayNs - a finite number ≥ 0
+   * @param fn - the callback
+   * @returns the handle, for {@link Scheduler.cancel}.
+   * @throws RangeError for a negative, NaN or infinite delay.
+   */
   schedule(delayNs: number, fn: EventFn<undefined>): TimerHandle;
-  /** Run `fn(arg)` at absolute virtual time `timeNs` (≥ now). */
+  /**
+   * Runs `fn(arg)` at absolute virtual time `timeNs`.
+   * @param timeNs - finite, ≥ `now()`
+   * @param fn - the callback
+   * @param arg - its argument
+   * @returns the handle, for {@link Scheduler.cancel}.
+   * @throws RangeError for a time in the past, NaN or infinite.
+   */
   scheduleAt<A>(timeNs: number, fn: EventFn<A>, arg: A): TimerHandle;
-  /** Cancel a pending event; no effect on one that fired or was cancelled. @returns true if it was pending. */
+  /**
+   * Cancels a pending event; no effect on one that fired or was cancelled.
+   * @param handle - what `schedule()` returned
+   * @returns true if it was pending.
+   * @throws RangeError for a handle of another scheduler.
+   */
   cancel(handle: TimerHandle): boolean;
-  /** A promise resolved `ns` of virtual time from now. */
+  /**
+   * Waits in virtual time: the `await` of a process that blocks (a device latency, a timeout).
+   * @param ns - a finite number ≥ 0
+   * @returns a promise resolved `ns` of virtual time from now, by an event that wakes the process.
+   * @throws RangeError for a negative, NaN or infinite duration.
+   */
   sleep(ns: number): Promise<void>;
-  /** A promise plus its resolve/reject, for a waiter an event wakes (see remarks on {@link Scheduler}). */
+  /**
+   * Makes a waiter an event wakes (a completion, an interrupt), see the remarks on {@link Scheduler}.
+   * @returns a promise plus its resolve/reject; settling it marks a process as awakened for `run()`.
+   */
   defer<T>(): Deferred<T>;
-  /** Run events in order until idle or a limit; awakened processes run between events. */
+  /**
+   * Runs events in order until idle or a limit; after each event that woke a process (through
+   * {@link Scheduler.defer} or {@link Scheduler.sleep}), the awakened processes run until they wait again.
+   * @param opts - `until` (virtual ns) and `maxEvents` limits
+   * @returns how many events ran, the time, and why it stopped.
+   * @throws Error if this scheduler is already running; rejects with whatever an event callback throws.
+   */
   run(opts?: RunOptions): Promise<RunResult>;
-  /** Run events without letting async processes continue (pure callback worlds, benches). */
+  /**
+   * Runs events without letting async processes continue (pure callback worlds, benches).
+   * @param opts - `until` (virtual ns) and `maxEvents` limits
+   * @returns how many events ran, the time, and why it stopped.
+   * @throws Error if this scheduler is already running; whatever an event callback throws.
+   */
   runSync(opts?: RunOptions): RunResult;
   /** Events waiting. */
   readonly pending: number;
   /** Events run since creation. */
   readonly executed: number;
-  /** An RxJS scheduler whose time unit is `unitNs` virtual ns (default 1), for `delay`, `timer`, `interval`. */
+  /**
+   * Adapts this scheduler to RxJS, so `delay`, `timer`, `interval` and friends run in virtual time.
+   * @param unitNs - virtual ns per RxJS time unit (default 1; 1000 makes `delay(5)` mean 5 µs)
+   * @returns an RxJS `SchedulerLike`.
+   * @throws RangeError for a unit that is not a positive finite number.
+   */
   rx(unitNs?: number): SchedulerLike;
 }
 
-/** A promise with its settle functions. */
+/** A promise with its settle functions (both safe to pass around detached). */
 export interface Deferred<T> {
+  /** Settles when {@link Deferred.resolve} or {@link Deferred.reject} is called. */
   readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(reason: unknown): void;
+  /** Fulfils the promise and marks a process as awakened. */
+  readonly resolve: (value: T) => void;
+  /** Rejects the promise and marks a process as awakened. */
+  readonly reject: (reason: unknown) => void;
+}
+
+function before(a: HeapEvent, b: HeapEvent): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
 }
 
 class HeapEvent implements TimerHandle {
   done = false;
   constructor(
+    readonly owner: VirtualScheduler,
     public time: number,
     public seq: number,
     public fn: EventFn<unknown> | undefined,
@@ -90,21 +147,31 @@ class HeapEvent implements TimerHandle {
   ) {}
 }
 
-function before(a: HeapEvent, b: HeapEvent): boolean {
-  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
-}
+/** Cancelled events are purged from the heap once they are this many and outnumber the live ones. */
+const COMPACT_MIN_DEAD = 1024;
+
+/** `run()` lets the host event loop turn (setImmediate) once per this many wakeup drains. */
+const YIELD_EVERY = 1024;
 
 /**
  * Binary-heap implementation of {@link Scheduler}.
- * @remarks Bound once per machine; two machines never share one.
+ * @remarks Bound once per machine; two machines never share one. Cancelled events stay in the heap until
+ * they surface or until they outnumber the live ones, when the heap is rebuilt without them.
  */
 export class VirtualScheduler implements Scheduler {
-  private readonly heap: HeapEvent[] = [];
+  private heap: HeapEvent[] = [];
   private time = 0;
   private seq = 0;
   private ran = 0;
   private wakeups = 0;
   private live = 0;
+  private dead = 0;
+  private drains = 0;
+  private running = false;
+  private readonly wake = (resolve: (v: undefined) => void): void => {
+    this.wakeups++;
+    resolve(undefined);
+  };
 
   now(): number {
     return this.time;
@@ -119,29 +186,40 @@ export class VirtualScheduler implements Scheduler {
   }
 
   schedule<A>(delayNs: number, fn: EventFn<A>, arg?: A): TimerHandle {
-    if (!(delayNs >= 0)) throw new RangeError(`scheduler: delay must be >= 0 ns, got ${delayNs}`);
+    if (!(delayNs >= 0 && delayNs < Infinity)) {
+      throw new RangeError(`scheduler: delay must be a finite number >= 0 ns, got ${delayNs}`);
+    }
     return this.push(this.time + delayNs, fn as EventFn<unknown>, arg);
   }
 
   scheduleAt<A>(timeNs: number, fn: EventFn<A>, arg: A): TimerHandle {
-    if (!(timeNs >= this.time)) throw new RangeError(`scheduler: time ${timeNs} is before now ${this.time}`);
+    if (!(timeNs >= this.time && timeNs < Infinity)) {
+      throw new RangeError(`scheduler: time must be finite and >= now (${this.time} ns), got ${timeNs}`);
+    }
     return this.push(timeNs, fn as EventFn<unknown>, arg);
   }
 
   cancel(handle: TimerHandle): boolean {
-    const ev = handle as HeapEvent;
-    if (ev.done) return false;
-    ev.done = true;
-    ev.fn = undefined;
-    ev.arg = undefined;
+    if (!(handle instanceof HeapEvent) || handle.owner !== this) {
+      throw new RangeError('scheduler: cancel() of a handle this scheduler did not create');
+    }
+    if (handle.done) return false;
+    handle.done = true;
+    handle.fn = undefined;
+    handle.arg = undefined;
     this.live--;
+    this.dead++;
+    if (this.dead >= COMPACT_MIN_DEAD && this.dead > this.live) this.compact();
     return true;
   }
 
   sleep(ns: number): Promise<void> {
-    const d = this.defer<undefined>();
-    this.schedule(ns, d.resolve, undefined);
-    return d.promise as Promise<unknown> as Promise<void>;
+    if (!(ns >= 0 && ns < Infinity)) {
+      throw new RangeError(`scheduler: sleep must be a finite number >= 0 ns, got ${ns}`);
+    }
+    return new Promise<undefined>((resolve) => {
+      this.push(this.time + ns, this.wake as EventFn<unknown>, resolve);
+    });
   }
 
   defer<T>(): Deferred<T> {
@@ -165,54 +243,82 @@ export class VirtualScheduler implements Scheduler {
   }
 
   async run(opts: RunOptions = {}): Promise<RunResult> {
-    await drainMicrotasks();
-    const until = opts.until ?? Infinity;
-    const max = opts.maxEvents ?? Infinity;
-    let events = 0;
-    for (;;) {
-      if (events >= max) return { events, now: this.time, reason: 'maxEvents' };
-      const ev = this.pop(until);
-      if (ev === undefined) {
+    this.enter();
+    try {
+      // Let processes started before run() reach their first wait (the macrotask boundary drains everything).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const until = opts.until ?? Infinity;
+      const max = opts.maxEvents ?? Infinity;
+      let events = 0;
+      for (;;) {
+        if (events >= max) return { events, now: this.time, reason: 'maxEvents' };
+        const ev = this.pop(until);
+        if (ev === undefined) {
+          if (this.wakeups > 0) {
+            this.wakeups = 0;
+            await this.drain();
+            continue;
+          }
+          return this.finish(events, until);
+        }
+        events++;
+        this.fire(ev);
         if (this.wakeups > 0) {
           this.wakeups = 0;
-          await drainMicrotasks();
-          continue;
+          await this.drain();
         }
-        return this.finish(events, until);
       }
-      events++;
-      this.fire(ev);
-      if (this.wakeups > 0) {
-        this.wakeups = 0;
-        await drainMicrotasks();
-      }
+    } finally {
+      this.running = false;
     }
   }
 
   runSync(opts: RunOptions = {}): RunResult {
-    const until = opts.until ?? Infinity;
-    const max = opts.maxEvents ?? Infinity;
-    let events = 0;
-    for (;;) {
-      if (events >= max) return { events, now: this.time, reason: 'maxEvents' };
-      const ev = this.pop(until);
-      if (ev === undefined) return this.finish(events, until);
-      events++;
-      this.fire(ev);
+    this.enter();
+    try {
+      const until = opts.until ?? Infinity;
+      const max = opts.maxEvents ?? Infinity;
+      let events = 0;
+      for (;;) {
+        if (events >= max) return { events, now: this.time, reason: 'maxEvents' };
+        const ev = this.pop(until);
+        if (ev === undefined) return this.finish(events, until);
+        events++;
+        this.fire(ev);
+      }
+    } finally {
+      this.running = false;
     }
   }
 
   rx(unitNs = 1): SchedulerLike {
+    if (!(unitNs > 0 && unitNs < Infinity)) throw new RangeError(`scheduler: rx unit must be > 0 ns, got ${unitNs}`);
     return new VirtualRxScheduler(this, unitNs);
   }
 
+  private enter(): void {
+    if (this.running) throw new Error('scheduler: run() or runSync() called while the scheduler is running');
+    this.running = true;
+  }
+
+  /**
+   * Lets every awakened process run until it waits again. Called from `run()`, which after its first await
+   * always executes as a microtask: a `process.nextTick` queued from a microtask runs only once the whole
+   * microtask queue (every continuation of every awakened process) has drained, at a fraction of the cost
+   * of a `setImmediate` turn. Every {@link YIELD_EVERY}th drain takes a full event-loop turn instead, so a
+   * long simulation still lets timers and I/O of the host (test timeouts, signals) in.
+   */
+  private drain(): Promise<void> {
+    if (++this.drains % YIELD_EVERY === 0) return new Promise((resolve) => setImmediate(resolve));
+    return new Promise((resolve) => {
+      process.nextTick(resolve);
+    });
+  }
+
   private finish(events: number, until: number): RunResult {
-    if (until !== Infinity && this.heap.length > 0) {
-      this.time = Math.max(this.time, until);
-      return { events, now: this.time, reason: 'until' };
-    }
-    if (until !== Infinity) this.time = Math.max(this.time, until);
-    return { events, now: this.time, reason: 'idle' };
+    if (until === Infinity) return { events, now: this.time, reason: 'idle' };
+    this.time = Math.max(this.time, until);
+    return { events, now: this.time, reason: this.live > 0 ? 'until' : 'idle' };
   }
 
   private fire(ev: HeapEvent): void {
@@ -228,7 +334,7 @@ export class VirtualScheduler implements Scheduler {
   }
 
   private push(time: number, fn: EventFn<unknown>, arg: unknown): HeapEvent {
-    const ev = new HeapEvent(time, this.seq++, fn, arg);
+    const ev = new HeapEvent(this, time, this.seq++, fn, arg);
     const h = this.heap;
     let i = h.length;
     h.push(ev);
@@ -244,6 +350,23 @@ export class VirtualScheduler implements Scheduler {
     return ev;
   }
 
+  /** Moves `ev` down from slot `i` of a heap of `n` entries to where it belongs. */
+  private siftDown(ev: HeapEvent, i: number, n: number): void {
+    const h = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && before(h[r] as HeapEvent, h[l] as HeapEvent)) c = r;
+      const child = h[c] as HeapEvent;
+      if (!before(child, ev)) break;
+      h[i] = child;
+      i = c;
+    }
+    h[i] = ev;
+  }
+
   /** Pops the next live event not later than `until`, discarding cancelled ones. */
   private pop(until: number): HeapEvent | undefined {
     const h = this.heap;
@@ -252,30 +375,19 @@ export class VirtualScheduler implements Scheduler {
       if (top === undefined) return undefined;
       if (!top.done && top.time > until) return undefined;
       const last = h.pop() as HeapEvent;
-      if (h.length > 0 && last !== top) {
-        let i = 0;
-        const n = h.length;
-        for (;;) {
-          const l = 2 * i + 1;
-          if (l >= n) break;
-          const r = l + 1;
-          let c = l;
-          if (r < n && before(h[r] as HeapEvent, h[l] as HeapEvent)) c = r;
-          const child = h[c] as HeapEvent;
-          if (!before(child, last)) break;
-          h[i] = child;
-          i = c;
-        }
-        h[i] = last;
-      }
+      if (last !== top) this.siftDown(last, 0, h.length);
       if (!top.done) return top;
+      this.dead--;
     }
   }
-}
 
-/** Lets every queued microtask (continuations of awakened async processes) run. */
-function drainMicrotasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  /** Rebuilds the heap without cancelled events (Floyd's heapify, O(n)). */
+  private compact(): void {
+    const h = this.heap.filter((e) => !e.done);
+    this.heap = h;
+    this.dead = 0;
+    for (let i = (h.length >> 1) - 1; i >= 0; i--) this.siftDown(h[i] as HeapEvent, i, h.length);
+  }
 }
 
 class VirtualRxAction<T> extends Subscription implements SchedulerAction<T> {

@@ -1,5 +1,40 @@
 /**
- * `@stackemu/vfs` (under construction).
+ * `@stackemu/vfs`: the virtual filesystem switch — processes and descriptor tables, path lookup and mounts,
+ * inodes/dentries/files/superblocks, `kiocb`, the I/O syscalls (read/write/preadv/pwritev, `O_DIRECT`,
+ * libaio, io_uring), generic buffered I/O through mm's page cache, and the ops tables filesystems fill.
  * @packageDocumentation
  */
-export {};
+export * from './uapi/fcntl.js';
+export * from './uapi/fs.js';
+export * from './uapi/falloc.js';
+export * from './uapi/stat.js';
+export * from './uapi/aio-abi.js';
+export * from './uapi/io-uring.js';
+export * from './kiocb.js';
+export * from './file.js';
+export * from './inode.js';
+export * from './dentry.js';
+export * from './super.js';
+export * from './mount.js';
+export * from './file-operations.js';
+export * from './inode-operations.js';
+export * from './super-operations.js';
+export * from './filesystems.js';
+export * from './fdtable.js';
+export * from './namespace.js';
+export * from './namei.js';
+export * from './open.js';
+export * from './read-write.js';
+export * from './aio.js';
+export * from './sync.js';
+export * from './stat.js';
+export * from './process.js';
+export * from './syscalls.js';
+export * from './io-uring/io-uring.js';
+export * from './io-uring/rsrc.js';
+export * from './blkdev-file.js';
+export * from './vfs.js';
+export * from './vfs-module.js';
+export * from './vfs-plugin.js';
+export * from './filemap.js';
+export type { Upstream, IovIter, AddressSpace, AddressSpaceOperations, MmStruct, MmapFile, BlockDevice, BioVec, IovecIn, RefOwner, KiocbLike } from './internal/deps.js';
