@@ -239,7 +239,7 @@ class MachineImpl implements Machine {
     for (let i = this.started - 1; i >= 0; i--) {
       const s = this.selected[i] as Selected;
       try {
-        await s.plugin.stop?.(this.context(s));
+        await this.scheduler.runUntil(Promise.resolve(s.plugin.stop?.(this.context(s))));
       } catch (e) {
         const err = new PluginLifecycleError(s.plugin.name, 'stop', e);
         this.log.error({ err }, 'plugin stop failed');
@@ -260,7 +260,8 @@ class MachineImpl implements Machine {
 /**
  * Builds and starts a machine: validates the stack config ({@link resolveStack}), declares and applies
  * `CONFIG_*` values, binds the core services, loads every plugin's module, checks declared capabilities are
- * bound, then runs `init` and `start` hooks in dependency order.
+ * bound, then runs `init` and `start` hooks in dependency order. While a hook awaits virtual-time work (a mkfs,
+ * a mount reading its superblock) the machine drives the scheduler ({@link Scheduler.runUntil}).
  * @param config - the stack config
  * @param catalogue - the plugins available (explicit list; there is no global registry)
  * @param opts - the root logger
@@ -311,7 +312,7 @@ export async function createMachine(
 
   for (const s of selected) {
     try {
-      await s.plugin.init?.(machine.context(s));
+      await scheduler.runUntil(Promise.resolve(s.plugin.init?.(machine.context(s))));
     } catch (e) {
       throw new PluginLifecycleError(s.plugin.name, 'init', e);
     }
@@ -319,7 +320,7 @@ export async function createMachine(
   for (let i = 0; i < selected.length; i++) {
     const s = selected[i] as Selected;
     try {
-      await s.plugin.start?.(machine.context(s));
+      await scheduler.runUntil(Promise.resolve(s.plugin.start?.(machine.context(s))));
     } catch (e) {
       // Unwind: stop the plugins already started, in reverse order. Their own stop failures are logged by
       // stop(); the start failure is the error the caller sees.

@@ -24,6 +24,8 @@ export interface RunOptions {
   readonly until?: number;
   /** Stop after this many events. */
   readonly maxEvents?: number;
+  /** Checked before each event (after awakened processes ran): stop as soon as it returns true. */
+  readonly stopWhen?: () => boolean;
 }
 
 /** What {@link Scheduler.run} did. */
@@ -33,7 +35,7 @@ export interface RunResult {
   /** Virtual time (ns) when it returned. */
   readonly now: number;
   /** Why it returned: no events left, `until` reached, or `maxEvents` reached. */
-  readonly reason: 'idle' | 'until' | 'maxEvents';
+  readonly reason: 'idle' | 'until' | 'maxEvents' | 'stopWhen';
 }
 
 /** Service identifier of the machine's {@link Scheduler}. */
@@ -109,6 +111,15 @@ export interface Scheduler {
    * @throws Error if this scheduler is already running; whatever an event callback throws.
    */
   runSync(opts?: RunOptions): RunResult;
+  /**
+   * Drives the scheduler until `work` settles, then returns its value: how setup code (a plugin's `start`
+   * doing I/O, mkfs before a mount) waits on the simulation. If the scheduler is already running (called from
+   * inside the simulation) it just awaits `work`.
+   * @throws Error if no events are left and `work` still has not settled (it would wait forever).
+   */
+  runUntil<T>(work: Promise<T>): Promise<T>;
+  /** True while `run()`/`runSync()` is executing events. */
+  readonly running: boolean;
   /** Events waiting. */
   readonly pending: number;
   /** Events run since creation. */
@@ -167,7 +178,7 @@ export class VirtualScheduler implements Scheduler {
   private live = 0;
   private dead = 0;
   private drains = 0;
-  private running = false;
+  private isRunning = false;
   private readonly wake = (resolve: (v: undefined) => void): void => {
     this.wakeups++;
     resolve(undefined);
@@ -250,8 +261,10 @@ export class VirtualScheduler implements Scheduler {
       const until = opts.until ?? Infinity;
       const max = opts.maxEvents ?? Infinity;
       let events = 0;
+      const stopWhen = opts.stopWhen;
       for (;;) {
         if (events >= max) return { events, now: this.time, reason: 'maxEvents' };
+        if (stopWhen !== undefined && stopWhen()) return { events, now: this.time, reason: 'stopWhen' };
         const ev = this.pop(until);
         if (ev === undefined) {
           if (this.wakeups > 0) {
@@ -269,8 +282,31 @@ export class VirtualScheduler implements Scheduler {
         }
       }
     } finally {
-      this.running = false;
+      this.isRunning = false;
     }
+  }
+
+  async runUntil<T>(work: Promise<T>): Promise<T> {
+    if (this.running) return work;
+    let settled = false;
+    const mark = (): void => {
+      settled = true;
+    };
+    work.then(mark, mark);
+    for (;;) {
+      await this.run({ stopWhen: () => settled });
+      if (settled) return work;
+      // Idle: let work that settles through plain promise chains (no scheduler wakeup) finish.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (settled) return work;
+      if (this.live === 0) {
+        throw new Error('scheduler: deadlock: the awaited work never settles and no events are pending');
+      }
+    }
+  }
+
+  get running(): boolean {
+    return this.isRunning;
   }
 
   runSync(opts: RunOptions = {}): RunResult {
@@ -279,15 +315,17 @@ export class VirtualScheduler implements Scheduler {
       const until = opts.until ?? Infinity;
       const max = opts.maxEvents ?? Infinity;
       let events = 0;
+      const stopWhen = opts.stopWhen;
       for (;;) {
         if (events >= max) return { events, now: this.time, reason: 'maxEvents' };
+        if (stopWhen !== undefined && stopWhen()) return { events, now: this.time, reason: 'stopWhen' };
         const ev = this.pop(until);
         if (ev === undefined) return this.finish(events, until);
         events++;
         this.fire(ev);
       }
     } finally {
-      this.running = false;
+      this.isRunning = false;
     }
   }
 
@@ -297,8 +335,8 @@ export class VirtualScheduler implements Scheduler {
   }
 
   private enter(): void {
-    if (this.running) throw new Error('scheduler: run() or runSync() called while the scheduler is running');
-    this.running = true;
+    if (this.isRunning) throw new Error('scheduler: run() or runSync() called while the scheduler is running');
+    this.isRunning = true;
   }
 
   /**

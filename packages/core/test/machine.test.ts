@@ -233,6 +233,50 @@ describe('createMachine()', () => {
   });
 
   describe('lifecycle', () => {
+    it('drives the scheduler while a hook awaits virtual-time work (mkfs and mount in start)', async () => {
+      const log: string[] = [];
+      const disk: Plugin = {
+        name: 'disk',
+        version: '1.0.0',
+        requires: [],
+        provides: ['disk'],
+        module: new ContainerModule(({ bind }) => {
+          bind(capabilityId('disk')).toConstantValue('disk');
+        }),
+        async start(ctx) {
+          const sched = ctx.container.get<Scheduler>(Scheduler);
+          await sched.sleep(1_000); // "mkfs": a write that completes 1 us later
+          log.push(`mkfs@${sched.now()}`);
+          await sched.sleep(500); // "mount": reads the superblock
+          log.push(`mount@${sched.now()}`);
+        },
+        async stop(ctx) {
+          const sched = ctx.container.get<Scheduler>(Scheduler);
+          await sched.sleep(250); // "umount": writeback
+          log.push(`umount@${sched.now()}`);
+        },
+      };
+      const m = await createMachine(stack('disk'), [disk]);
+      expect(log).to.deep.equal(['mkfs@1000', 'mount@1500']);
+      await m.stop();
+      expect(log).to.deep.equal(['mkfs@1000', 'mount@1500', 'umount@1750']);
+    });
+
+    it('reports a start hook that waits on something that never happens, instead of hanging', async () => {
+      const stuck: Plugin = {
+        name: 'stuck',
+        version: '1.0.0',
+        requires: [],
+        provides: [],
+        module: new ContainerModule(() => undefined),
+        start: () => new Promise<void>(() => undefined),
+      };
+      const err = await rejection(createMachine(stack('stuck'), [stuck]));
+      expect(err).to.be.instanceOf(PluginLifecycleError);
+      expect((err as PluginLifecycleError).plugin).to.equal('stuck');
+      expect((err as Error).message).to.match(/deadlock/);
+    });
+
     it('runs init of all, then start of all, in dependency order; stop in reverse', async () => {
       const log: string[] = [];
       const cat = [
