@@ -4,8 +4,9 @@
  */
 import { EAGAIN, EBADF, EINTR, EINVAL, ERESTARTSYS, type Deferred, type TimerHandle } from '@stackemu/core';
 import { FMODE_READ, FMODE_WRITE, type File } from './file.js';
+import { importIovec, importUbuf } from '@stackemu/block';
 import { ITER_DEST, ITER_SOURCE, type IovIter, type MmStruct } from './internal/deps.js';
-import type { VfsKernel } from './internal/kernel.js';
+import type { VfsKernel } from './vfs-kernel.js';
 import { IOCB_AIO_RW, Kiocb, kiocbSetRwFlags } from './kiocb.js';
 import type { FdTable } from './fdtable.js';
 import { fput } from './open.js';
@@ -43,7 +44,7 @@ class AioKiocb {
 
 interface Waiter {
   readonly minNr: number;
-  readonly d: Deferred<void>;
+  readonly d: Deferred<undefined>;
   timer: TimerHandle | undefined;
 }
 
@@ -58,7 +59,7 @@ export class KioCtx {
   private ringHead = 0;
   private readonly pool: AioKiocb[] = [];
   private readonly waiters: Waiter[] = [];
-  private drained: Deferred<void> | undefined;
+  private drained: Deferred<undefined> | undefined;
   /** Set by `io_destroy`: no more submissions. */
   dead = false;
 
@@ -91,7 +92,10 @@ export class KioCtx {
     return r;
   }
 
-  /** Models `aio_complete()` (fs/aio.c): posts the event and wakes waiters. */
+  /**
+   * Models `aio_complete()` (fs/aio.c): posts the event and wakes waiters.
+   * @internal
+   */
   complete(req: AioKiocb, res: number): void {
     const user = req.user;
     this.ring.push({ data: user?.aioData ?? 0, obj: user, res, res2: 0 });
@@ -111,13 +115,13 @@ export class KioCtx {
       if (avail >= w.minNr || this.dead) {
         this.waiters.splice(i, 1);
         if (w.timer !== undefined) this.k.scheduler.cancel(w.timer);
-        w.d.resolve();
+        w.d.resolve(undefined);
       } else i++;
     }
     if (this.inflight === 0 && this.drained !== undefined) {
       const d = this.drained;
       this.drained = undefined;
-      d.resolve();
+      d.resolve(undefined);
     }
   }
 
@@ -151,14 +155,14 @@ export class KioCtx {
     if (this.available >= minNr || (timeoutNs !== undefined && timeoutNs <= 0) || this.dead) {
       return this.reap(nr, events);
     }
-    const d = this.k.scheduler.defer<void>();
+    const d = this.k.scheduler.defer<undefined>();
     const w: Waiter = { minNr, d, timer: undefined };
     if (timeoutNs !== undefined) {
       w.timer = this.k.scheduler.schedule(timeoutNs, () => {
         const i = this.waiters.indexOf(w);
         if (i >= 0) this.waiters.splice(i, 1);
         w.timer = undefined;
-        d.resolve();
+        d.resolve(undefined);
       });
     }
     this.waiters.push(w);
@@ -173,7 +177,7 @@ export class KioCtx {
     this.dead = true;
     this.wake();
     if (this.inflight === 0) return Promise.resolve();
-    this.drained ??= this.k.scheduler.defer<void>();
+    this.drained ??= this.k.scheduler.defer<undefined>();
     return this.drained.promise;
   }
 
@@ -228,9 +232,9 @@ export class KioCtx {
         if (op === IOCB_CMD_PREADV || op === IOCB_CMD_PWRITEV) {
           const iov = iocb.aioIov;
           if (iov === undefined) return -EINVAL;
-          iter = this.k.up.importIovec(dir, mm, iov, iocb.aioNbytes);
+          iter = importIovec(dir, mm, iov, iocb.aioNbytes);
         } else {
-          iter = this.k.up.importUbuf(dir, mm, iocb.aioBuf, iocb.aioNbytes);
+          iter = importUbuf(dir, mm, iocb.aioBuf, iocb.aioNbytes);
         }
         if (typeof iter === 'number') return iter;
         const bad = rwVerifyArea(file, k.kiPos, iter.count);
@@ -244,7 +248,9 @@ export class KioCtx {
         if (file.fOp.fsync === undefined) return -EINVAL;
         const datasync = op === IOCB_CMD_FDSYNC;
         // aio_fsync_work runs from a workqueue: the completion always arrives later.
-        void vfsFsyncRange(file, 0, Number.MAX_SAFE_INTEGER, datasync).then((res) => this.complete(req, res));
+        void vfsFsyncRange(file, 0, Number.MAX_SAFE_INTEGER, datasync).then((res) => {
+          this.complete(req, res);
+        });
         return 0;
       }
       default:

@@ -2,7 +2,7 @@
  * Open files (`struct file`, include/linux/fs.h) and their `FMODE_*` bits.
  * @packageDocumentation
  */
-import type { AddressSpace, MmapFile } from './internal/deps.js';
+import type { AddressSpace, MmapFile, VmOperationsStruct } from './internal/deps.js';
 import type { Dentry } from './dentry.js';
 import type { FileOperations } from './file-operations.js';
 import type { Inode } from './inode.js';
@@ -39,9 +39,19 @@ export const FMODE_CAN_ODIRECT = 1 << 22;
 export const FMODE_NOWAIT = 1 << 27;
 
 /**
+ * Models `struct path` as `f_path` holds it (include/linux/path.h): where an open file was found.
+ */
+export interface FilePath {
+  /** `mnt`: the mount, or undefined for a file on an internal mount (anonymous inodes). */
+  readonly mnt: VfsMount | undefined;
+  /** `dentry`: the name opened. */
+  readonly dentry: Dentry;
+}
+
+/**
  * Models `struct file` (include/linux/fs.h): one open file description, shared by duplicated descriptors.
  *
- * @remarks Also the `MmapFile` mm's `mmap` receives: {@link File.mapping} is the inode's page cache.
+ * @remarks Also the `MmapFile` mm's `mmap` receives: {@link File.mapping} is its page cache (`f_mapping`).
  */
 export class File implements MmapFile {
   /** `f_pos`: the file position of `read`/`write`/`lseek`. */
@@ -66,7 +76,7 @@ export class File implements MmapFile {
    * @param fFlags - `O_*` flags
    */
   constructor(
-    readonly fPath: { readonly mnt: VfsMount | undefined; readonly dentry: Dentry },
+    readonly fPath: FilePath,
     readonly fInode: Inode,
     fMode: number,
     fFlags: number,
@@ -74,16 +84,18 @@ export class File implements MmapFile {
     this.fMode = fMode;
     this.fFlags = fFlags;
     this.fOp = fInode.iFop;
+    this.fMapping = fInode.iMapping;
   }
 
-  /** `f_mapping`: the page cache this file reads and writes through (the inode's `i_mapping`). */
-  get fMapping(): AddressSpace {
-    return this.fInode.iMapping;
-  }
+  /**
+   * `f_mapping`: the page cache this file reads and writes through — the inode's `i_mapping`, except for a
+   * block-device node, whose open points it at the block device's own page cache (`bd_mapping`).
+   */
+  fMapping: AddressSpace;
 
   /** The `MmapFile` view of {@link File.fMapping}. */
   get mapping(): AddressSpace {
-    return this.fInode.iMapping;
+    return this.fMapping;
   }
 
   /** `MmapFile.mayWrite`: the file is open for writing (`VM_MAYWRITE` on shared mappings). */
@@ -91,8 +103,8 @@ export class File implements MmapFile {
     return (this.fMode & FMODE_WRITE) !== 0;
   }
 
-  /** `MmapFile.vmOps`: the `vm_operations_struct` the filesystem's `mmap` chose, if any. */
-  vmOps: unknown = undefined;
+  /** `MmapFile.vmOps`: the `vm_operations_struct` the filesystem's `mmap` chose (`vma->vm_ops`), if any. */
+  vmOps?: VmOperationsStruct;
 }
 
 /**

@@ -1,158 +1,305 @@
 /**
- * Generic buffered I/O through the page cache (mm/filemap.c): `generic_file_read_iter()`,
+ * Generic buffered I/O through mm's page cache (mm/filemap.c): `generic_file_read_iter()`,
  * `generic_perform_write()`, `generic_file_write_iter()` and the checks around them.
  * @packageDocumentation
  */
-import { EFAULT, EFBIG, EINVAL, EIOCBQUEUED } from '@stackemu/core';
-import type { IovIter, Upstream } from './internal/deps.js';
+import { EAGAIN, EBUSY, EFAULT, EFBIG, EINVAL, EIOCBQUEUED } from '@stackemu/core';
+import { copyPageFromIter, copyPageToIter, iovIterRevert, iovIterTruncate } from '@stackemu/block';
+import {
+  FGP_CREAT,
+  PAGECACHE_TAG_DIRTY,
+  PAGECACHE_TAG_WRITEBACK,
+  filemapGetFolio,
+  filemapReadFolio,
+  filemapTaggedIndexes,
+  filemapWriteAndWaitRange,
+  folioLock,
+  folioMarkDirty,
+  folioMarkUptodate,
+  folioUnlock,
+  invalidateInodePages2Range,
+} from '@stackemu/mm';
+import type { Inode } from './inode.js';
+import type { AddressSpace, IovIter } from './internal/deps.js';
 import { PAGE_SIZE } from './internal/deps.js';
+import { faultInIovIterReadable, faultInIovIterWriteable } from './internal/iov-fault.js';
 import { IOCB_APPEND, IOCB_DIRECT, IOCB_DSYNC, IOCB_NOWAIT, IOCB_SYNC, type Kiocb } from './kiocb.js';
 import { vfsFsyncRange } from './sync.js';
+import type { Upstream } from './upstream.js';
+import { sIsBlk } from './uapi/stat.js';
 
 /**
  * The direct-I/O hook of {@link genericFileReadIter}/{@link genericFileWriteIter}: models
- * `a_ops->direct_IO()` (include/linux/fs.h). A filesystem whose `readIter`/`writeIter` are the generic
- * ones passes it to handle `IOCB_DIRECT`.
- * @returns bytes, `-errno` or `-EIOCBQUEUED`
+ * `a_ops->direct_IO()` (include/linux/fs.h). Like the kernel's, it transfers at `iocb.kiPos` and advances
+ * `iter`, but does not move `kiPos`: the generic code does, after it returns.
+ * @returns bytes transferred, `-errno`, or `-EIOCBQUEUED` (async kiocb; `kiComplete` reports the result and
+ * the filesystem's completion advances `kiPos`)
  */
 export type DirectIoFn = (iocb: Kiocb, iter: IovIter) => number | Promise<number>;
 
 /**
- * The buffered-I/O context of one machine: the page cache and iterator copies.
- * @remarks Filesystems receive it from the vfs (`FsContext`-independent): `vfsBufferedIo(vfs)`; tests may
- * pass their own.
+ * The buffered-I/O context of one machine: the mm and block services the page-cache paths use.
+ * @remarks Filesystems receive it as `FsContext.bufferedIo`.
  */
 export interface BufferedIo {
-  /** mm and block calls. */
+  /** mm and block services. */
   readonly up: Upstream;
 }
 
+const ZEROES = new Uint8Array(PAGE_SIZE);
+
 /**
  * Models `filemap_read()` (mm/filemap.c): copies from the page cache, reading folios in through
- * `aops.readFolio` as needed, stopping at EOF.
- * @param io - page cache access
+ * `aops.readFolio` (mm's `filemapReadFolio`) as needed, stopping at EOF. Each folio is held by a reference
+ * attributed to the kiocb while it is copied. A copy into user memory that is not faulted in yet (a page of
+ * another file's mapping) is retried after `fault_in_iov_iter_writeable()`.
+ * @param io - mm and block services
  * @param iocb - the kiocb (`kiPos` advanced)
  * @param iter - destination
  * @param already - bytes a preceding direct read transferred
- * @returns bytes copied (0 at EOF), or `-EFAULT` (nothing copied into a bad buffer), the `readFolio` error
+ * @returns bytes copied plus `already` (0 at EOF), or `-EINVAL` (negative position), `-EFAULT` (nothing
+ * copied into a bad buffer), the `readFolio` error (`-EIO`)
  */
 export async function filemapRead(io: BufferedIo, iocb: Kiocb, iter: IovIter, already = 0): Promise<number> {
-  const inode = iocb.kiFilp.fInode;
-  const mapping = inode.iMapping;
-  const up = io.up;
+  const mapping = iocb.kiFilp.fMapping;
+  const inode = mapping.host as Inode;
+  const { physMem, blk } = io.up;
   let pos = iocb.kiPos;
   let done = already;
   if (pos < 0) return -EINVAL;
+  const max = inode.iSb.sMaxbytes;
+  if (pos >= max) return done;
+  iovIterTruncate(iter, max - pos);
+  let faulted = false;
   while (iter.count > 0 && pos < inode.iSize) {
     const index = Math.floor(pos / PAGE_SIZE);
-    const pfn = await up.readMappingFolio(mapping, index);
+    const pfn = await filemapReadFolio(mapping, index, iocb);
     if (pfn < 0) {
       iocb.kiPos = pos;
       return done > 0 ? done : pfn;
     }
     const isize = inode.iSize;
-    if (pos >= isize) break;
+    if (pos >= isize) {
+      physMem.putPage(pfn, iocb);
+      break;
+    }
     const off = pos % PAGE_SIZE;
     const n = Math.min(PAGE_SIZE - off, isize - pos, iter.count);
-    const c = up.copyPageToIter(pfn, off, n, iter);
+    const c = copyPageToIter(blk, pfn, off, n, iter);
+    physMem.putPage(pfn, iocb);
     done += c;
     pos += c;
     if (c < n) {
-      iocb.kiPos = pos;
-      return done > 0 ? done : -EFAULT;
+      // The destination faulted: fault it in (page-cache reads of a mapped file wait here) and retry once.
+      if (faulted || (await faultInIovIterWriteable(iter, n - c)) === n - c) {
+        iocb.kiPos = pos;
+        return done > 0 ? done : -EFAULT;
+      }
+      faulted = true;
+      continue;
     }
+    faulted = false;
   }
   iocb.kiPos = pos;
   return done;
 }
 
 /**
- * Models `generic_file_read_iter()` (mm/filemap.c): `IOCB_DIRECT` goes to `directIO` after writing back
- * the range (`kiocb_write_and_wait()`), the rest through the page cache.
- * @param io - page cache access
- * @param iocb - the kiocb
- * @param iter - destination
- * @param directIO - the filesystem's `a_ops->direct_IO`; without it `IOCB_DIRECT` fails `-EINVAL`
- * @returns bytes, `-errno`, or `-EIOCBQUEUED` from a queued direct read
+ * Models `filemap_range_needs_writeback()` (mm/filemap.c): dirty or writeback folios in `[start, end]`.
+ * @param mapping - the page cache
+ * @param start - first byte
+ * @param end - last byte (inclusive)
+ * @returns true if a direct I/O there must first write back or wait
  */
-export async function genericFileReadIter(io: BufferedIo, iocb: Kiocb, iter: IovIter, directIO?: DirectIoFn): Promise<number> {
-  const count = iter.count;
-  if (count === 0) return 0;
-  if (iocb.kiFlags & IOCB_DIRECT) {
-    if (directIO === undefined) return -EINVAL;
-    const mapping = iocb.kiFilp.fInode.iMapping;
-    const w = await io.up.filemapWriteAndWaitRange(mapping, iocb.kiPos, iocb.kiPos + count - 1);
-    if (w < 0) return w;
-    const r = await directIO(iocb, iter);
-    if (r === -EIOCBQUEUED || r < 0 || r === count) return r;
-    // A short direct read stops at EOF; the page cache adds nothing past it.
-    if (iocb.kiPos >= iocb.kiFilp.fInode.iSize) return r;
-    return filemapRead(io, iocb, iter, r);
-  }
-  return filemapRead(io, iocb, iter);
+export function filemapRangeNeedsWriteback(mapping: AddressSpace, start: number, end: number): boolean {
+  if (mapping.nrpages === 0) return false;
+  const first = Math.floor(start / PAGE_SIZE);
+  const last = Math.floor(end / PAGE_SIZE);
+  return (
+    filemapTaggedIndexes(mapping, PAGECACHE_TAG_DIRTY, first, last).length > 0 ||
+    filemapTaggedIndexes(mapping, PAGECACHE_TAG_WRITEBACK, first, last).length > 0
+  );
 }
 
 /**
- * Models `generic_write_checks()` (mm/filemap.c, fs/read_write.c `generic_write_check_limits()`):
- * resolves `IOCB_APPEND` to EOF and clips the write at `s_maxbytes`.
+ * Models `kiocb_write_and_wait()` (mm/filemap.c): before a direct read, writes back and waits for the
+ * cached range; with `IOCB_NOWAIT`, refuses if that would block.
+ * @param iocb - the kiocb
+ * @param count - bytes of the I/O
+ * @returns 0 (synchronously when nothing in the range is dirty or under writeback, so that a direct I/O is
+ * issued in the caller's turn), `-EAGAIN` (`IOCB_NOWAIT` and writeback needed), or the writeback error
+ */
+export function kiocbWriteAndWait(iocb: Kiocb, count: number): number | Promise<number> {
+  const mapping = iocb.kiFilp.fMapping;
+  const start = iocb.kiPos;
+  const end = start + count - 1;
+  if (!filemapRangeNeedsWriteback(mapping, start, end)) return 0;
+  if (iocb.kiFlags & IOCB_NOWAIT) return -EAGAIN;
+  return filemapWriteAndWaitRange(mapping, start, end);
+}
+
+/**
+ * Models `kiocb_invalidate_pages()` (mm/filemap.c): before a direct write, writes back the cached range and
+ * drops it from the page cache.
+ * @param iocb - the kiocb
+ * @param count - bytes of the I/O
+ * @returns 0 (synchronously when nothing needs writing back), `-EAGAIN` (`IOCB_NOWAIT` and cached pages in
+ * the way), `-EBUSY` (a folio could not be invalidated: the caller falls back to buffered I/O), or the
+ * writeback error
+ */
+export function kiocbInvalidatePages(iocb: Kiocb, count: number): number | Promise<number> {
+  const mapping = iocb.kiFilp.fMapping;
+  if (mapping.nrpages === 0) return 0;
+  const start = iocb.kiPos;
+  const end = start + count - 1;
+  const first = Math.floor(start / PAGE_SIZE);
+  const last = Math.floor(end / PAGE_SIZE);
+  if (!filemapRangeNeedsWriteback(mapping, start, end)) return invalidateInodePages2Range(mapping, first, last);
+  if (iocb.kiFlags & IOCB_NOWAIT) return -EAGAIN;
+  return filemapWriteAndWaitRange(mapping, start, end).then((r) => (r < 0 ? r : invalidateInodePages2Range(mapping, first, last)));
+}
+
+/**
+ * Models `generic_file_read_iter()` (mm/filemap.c): `IOCB_DIRECT` goes to `directIO` after writing back the
+ * range (`kiocb_write_and_wait()`), then advances `kiPos`; a short direct read below EOF is completed
+ * through the page cache; everything else is {@link filemapRead}.
+ * @param io - mm and block services
+ * @param iocb - the kiocb
+ * @param iter - destination
+ * @param directIO - the filesystem's `a_ops->direct_IO`; without it `IOCB_DIRECT` fails `-EINVAL`
+ * @returns bytes, `-errno` (`-EINVAL`, `-EAGAIN`, `-EFAULT`, `-EIO`), or `-EIOCBQUEUED` from a queued
+ * direct read
+ */
+export async function genericFileReadIter(io: BufferedIo, iocb: Kiocb, iter: IovIter, directIO?: DirectIoFn): Promise<number> {
+  let count = iter.count;
+  if (count === 0) return 0;
+  let retval = 0;
+  if (iocb.kiFlags & IOCB_DIRECT) {
+    if (directIO === undefined) return -EINVAL;
+    const wait = kiocbWriteAndWait(iocb, count);
+    const w = typeof wait === 'number' ? wait : await wait;
+    if (w < 0) return w;
+    retval = await directIO(iocb, iter);
+    if (retval >= 0) {
+      iocb.kiPos += retval;
+      count -= retval;
+    }
+    if (retval !== -EIOCBQUEUED) iovIterRevert(iter, count - iter.count);
+    if (retval < 0 || count === 0) return retval;
+    if (iocb.kiPos >= (iocb.kiFilp.fMapping.host as Inode).iSize) return retval;
+  }
+  return filemapRead(io, iocb, iter, retval);
+}
+
+/**
+ * Models `generic_write_checks()` (mm/filemap.c) with `generic_write_check_limits()`: resolves
+ * `IOCB_APPEND` to EOF and clips the write at `s_maxbytes`.
  * @param iocb - the kiocb (`kiPos` set to EOF for append)
  * @param iter - the source (truncated at the limit)
- * @returns bytes to write (0 for an empty write), `-EFBIG` past `s_maxbytes`, `-EINVAL` for
+ * @returns bytes to write (0 for an empty write), `-EFBIG` at or past `s_maxbytes`, `-EINVAL` for
  * `IOCB_NOWAIT` without `IOCB_DIRECT`
  */
 export function genericWriteChecks(iocb: Kiocb, iter: IovIter): number {
-  const inode = iocb.kiFilp.fInode;
+  const inode = iocb.kiFilp.fMapping.host as Inode;
   if (iter.count === 0) return 0;
   if (iocb.kiFlags & IOCB_APPEND) iocb.kiPos = inode.iSize;
   if (iocb.kiFlags & IOCB_NOWAIT && !(iocb.kiFlags & IOCB_DIRECT)) return -EINVAL;
   const max = inode.iSb.sMaxbytes;
   if (iocb.kiPos >= max) return -EFBIG;
-  if (iter.count > max - iocb.kiPos) iter.count = max - iocb.kiPos;
+  iovIterTruncate(iter, max - iocb.kiPos);
   return iter.count;
 }
 
 /**
- * Models `generic_perform_write()` (mm/filemap.c) with `simple_write_begin()`-style folio preparation:
- * each chunk grabs the folio, reads it in if the write covers it partly and it holds data, copies, marks
- * it dirty and extends `i_size`. Writeback is mm's flusher's business.
- * @param io - page cache access
+ * The `write_begin` of {@link genericPerformWrite}: models `simple_write_begin()` (fs/libfs.c) with the
+ * read-in of `block_write_begin()` — the folio at `pos`, created if absent, locked, with a reference for
+ * `owner`; a folio the write covers only partly is read in when it lies inside EOF and zeroed when beyond.
+ * @returns the pfn (locked, referenced), or `-errno` (`-ENOMEM`, the `readFolio` error)
+ */
+async function writeBegin(io: BufferedIo, mapping: AddressSpace, iocb: Kiocb, pos: number, len: number): Promise<number> {
+  const physMem = io.up.physMem;
+  const index = Math.floor(pos / PAGE_SIZE);
+  const off = pos % PAGE_SIZE;
+  for (;;) {
+    const pfn = filemapGetFolio(mapping, index, FGP_CREAT, iocb);
+    if (pfn < 0) return pfn;
+    await folioLock(mapping, pfn);
+    const again = filemapGetFolio(mapping, index, 0, iocb);
+    if (again >= 0) physMem.putPage(again, iocb);
+    if (again !== pfn) {
+      // Truncated or replaced while we waited for the lock.
+      folioUnlock(mapping, pfn);
+      physMem.putPage(pfn, iocb);
+      continue;
+    }
+    if (physMem.pageUptodate(pfn) || (off === 0 && len === PAGE_SIZE)) return pfn;
+    if (index * PAGE_SIZE >= (mapping.host as Inode).iSize) {
+      physMem.write(pfn * PAGE_SIZE, ZEROES, 0, PAGE_SIZE);
+      folioMarkUptodate(mapping, pfn);
+      return pfn;
+    }
+    folioUnlock(mapping, pfn);
+    physMem.putPage(pfn, iocb);
+    const r = await filemapReadFolio(mapping, index, iocb);
+    if (r < 0) return r;
+    physMem.putPage(r, iocb);
+  }
+}
+
+/**
+ * Models `generic_perform_write()` (mm/filemap.c) over `simple_write_begin()`/`simple_write_end()`
+ * (fs/libfs.c): per folio, get it locked and uptodate enough, copy from the iterator, mark it dirty, extend
+ * `i_size`. A copy that faults copies nothing; the source is faulted in
+ * (`fault_in_iov_iter_readable()`) and the chunk retried. Writeback is mm's flusher's business.
+ * @param io - mm and block services
  * @param iocb - the kiocb (`kiPos` advanced)
  * @param iter - source
- * @returns bytes written, or `-EFAULT` (nothing copied), the `readFolio`/page-cache error
+ * @returns bytes written, or `-EFAULT` (nothing copied), the page cache's error (`-ENOMEM`, `-EIO`)
  */
 export async function genericPerformWrite(io: BufferedIo, iocb: Kiocb, iter: IovIter): Promise<number> {
-  const inode = iocb.kiFilp.fInode;
-  const mapping = inode.iMapping;
-  const up = io.up;
+  const mapping = iocb.kiFilp.fMapping;
+  const inode = mapping.host as Inode;
+  const { physMem, blk } = io.up;
   let pos = iocb.kiPos;
   let written = 0;
+  let status = 0;
   while (iter.count > 0) {
-    const index = Math.floor(pos / PAGE_SIZE);
     const off = pos % PAGE_SIZE;
-    const n = Math.min(PAGE_SIZE - off, iter.count);
-    let pfn = up.grabCacheFolio(mapping, index);
-    if (pfn < 0) return written > 0 ? written : pfn;
-    if (!up.folioTestUptodate(pfn) && (off !== 0 || n !== PAGE_SIZE)) {
-      if (index * PAGE_SIZE >= inode.iSize) {
-        up.folioZeroAndMarkUptodate(pfn);
-      } else {
-        pfn = await up.readMappingFolio(mapping, index);
-        if (pfn < 0) return written > 0 ? written : pfn;
-      }
-    }
-    const c = up.copyPageFromIter(pfn, off, n, iter);
-    // simple_write_end(): a folio the copy filled completely is now uptodate.
-    if (c === PAGE_SIZE && !up.folioTestUptodate(pfn)) up.folioMarkUptodate(pfn);
-    if (c > 0) up.folioMarkDirty(mapping, pfn);
-    written += c;
-    pos += c;
-    if (pos > inode.iSize) inode.iSize = pos;
-    if (c < n) {
-      if (written === 0) return -EFAULT;
+    const bytes = Math.min(PAGE_SIZE - off, iter.count);
+    const pfn = await writeBegin(io, mapping, iocb, pos, bytes);
+    if (pfn < 0) {
+      status = pfn;
       break;
     }
+    const copied = copyPageFromIter(blk, pfn, off, bytes, iter);
+    // simple_write_end(): a short copy into a folio that is not uptodate is rejected entirely.
+    let accepted = copied;
+    if (!physMem.pageUptodate(pfn)) {
+      if (copied < bytes) {
+        iovIterRevert(iter, copied);
+        accepted = 0;
+      } else {
+        folioMarkUptodate(mapping, pfn);
+      }
+    }
+    if (accepted > 0) {
+      if (pos + accepted > inode.iSize) inode.iSize = pos + accepted;
+      folioMarkDirty(mapping, pfn);
+    }
+    folioUnlock(mapping, pfn);
+    physMem.putPage(pfn, iocb);
+    if (accepted === 0) {
+      if ((await faultInIovIterReadable(iter, bytes)) === bytes) {
+        status = -EFAULT;
+        break;
+      }
+      continue;
+    }
+    pos += accepted;
+    written += accepted;
   }
-  iocb.kiPos = pos;
+  if (written === 0) return status;
+  iocb.kiPos += written;
   return written;
 }
 
@@ -171,14 +318,57 @@ export async function genericWriteSync(iocb: Kiocb, count: number): Promise<numb
 }
 
 /**
+ * Models `kiocb_invalidate_post_direct_write()` (mm/filemap.c): after a direct write, drops the folios of the
+ * range that a racing buffered read may have cached meanwhile.
+ * @param iocb - the kiocb, at the start of the write
+ * @param count - bytes written
+ */
+export function kiocbInvalidatePostDirectWrite(iocb: Kiocb, count: number): void {
+  const pos = iocb.kiPos;
+  invalidateInodePages2Range(iocb.kiFilp.fMapping, Math.floor(pos / PAGE_SIZE), Math.floor((pos + count - 1) / PAGE_SIZE));
+}
+
+/**
+ * Models `generic_file_direct_write()` (mm/filemap.c): writes back and invalidates the cached range, runs
+ * `directIO`, invalidates again, advances `kiPos` and extends `i_size`.
+ * @param iocb - the kiocb
+ * @param iter - source
+ * @param directIO - the filesystem's `a_ops->direct_IO`
+ * @returns bytes written, 0 (cached pages could not be invalidated: fall back to buffered), `-errno`, or
+ * `-EIOCBQUEUED`
+ */
+export async function genericFileDirectWrite(iocb: Kiocb, iter: IovIter, directIO: DirectIoFn): Promise<number> {
+  const mapping = iocb.kiFilp.fMapping;
+  const inode = mapping.host as Inode;
+  let writeLen = iter.count;
+  let pos = iocb.kiPos;
+  const invalidating = kiocbInvalidatePages(iocb, writeLen);
+  const inv = typeof invalidating === 'number' ? invalidating : await invalidating;
+  if (inv < 0) return inv === -EBUSY ? 0 : inv;
+  const written = await directIO(iocb, iter);
+  if (written > 0) kiocbInvalidatePostDirectWrite(iocb, written);
+  if (written !== -EIOCBQUEUED) {
+    if (written > 0) {
+      pos += written;
+      writeLen -= written;
+      if (pos > inode.iSize && !sIsBlk(inode.iMode)) inode.iSize = pos;
+      iocb.kiPos = pos;
+    }
+    iovIterRevert(iter, writeLen - iter.count);
+  }
+  return written;
+}
+
+/**
  * Models `generic_file_write_iter()` → `__generic_file_write_iter()` (mm/filemap.c): checks, then a direct
- * write (with page-cache writeback and invalidation around it) or {@link genericPerformWrite}, then
- * {@link genericWriteSync}.
- * @param io - page cache access
+ * write ({@link genericFileDirectWrite}, with a buffered fallback for what it left, as
+ * `direct_write_fallback()`) or {@link genericPerformWrite}, then {@link genericWriteSync}.
+ * @param io - mm and block services
  * @param iocb - the kiocb
  * @param iter - source
  * @param directIO - the filesystem's `a_ops->direct_IO`; without it `IOCB_DIRECT` fails `-EINVAL`
- * @returns bytes written, `-errno`, or `-EIOCBQUEUED` from a queued direct write
+ * @returns bytes written, `-errno` (`-EINVAL`, `-EFBIG`, `-EFAULT`, `-EAGAIN`, `-EIO`), or `-EIOCBQUEUED`
+ * from a queued direct write
  */
 export async function genericFileWriteIter(io: BufferedIo, iocb: Kiocb, iter: IovIter, directIO?: DirectIoFn): Promise<number> {
   const ok = genericWriteChecks(iocb, iter);
@@ -186,24 +376,47 @@ export async function genericFileWriteIter(io: BufferedIo, iocb: Kiocb, iter: Io
   let r: number;
   if (iocb.kiFlags & IOCB_DIRECT) {
     if (directIO === undefined) return -EINVAL;
-    const mapping = iocb.kiFilp.fInode.iMapping;
-    const start = iocb.kiPos;
-    const end = start + iter.count - 1;
-    const w = await io.up.filemapWriteAndWaitRange(mapping, start, end);
-    if (w < 0) return w;
-    io.up.invalidateInodePages2Range(mapping, Math.floor(start / PAGE_SIZE), Math.floor(end / PAGE_SIZE));
-    r = await directIO(iocb, iter);
-    if (r === -EIOCBQUEUED || r < 0) return r;
-    if (iocb.kiPos > iocb.kiFilp.fInode.iSize) iocb.kiFilp.fInode.iSize = iocb.kiPos;
+    r = await genericFileDirectWrite(iocb, iter, directIO);
+    if (r === -EIOCBQUEUED || r < 0 || iter.count === 0) {
+      if (r <= 0) return r;
+      return genericWriteSync(iocb, r);
+    }
+    r = await directWriteFallback(io, iocb, iter, r);
   } else {
     r = await genericPerformWrite(io, iocb, iter);
-    if (r <= 0) return r;
   }
+  if (r <= 0) return r;
   return genericWriteSync(iocb, r);
 }
 
 /**
- * Models `generic_file_mmap()` (mm/filemap.c): a file can be mapped if its page cache can read folios.
+ * Models `direct_write_fallback()` (fs/libfs.c): the rest of a short direct write goes through the page
+ * cache, which is then written back and invalidated so the data reaches the device as with direct I/O.
+ * @param io - mm and block services
+ * @param iocb - the kiocb, past the direct part
+ * @param iter - what the direct write left
+ * @param directWritten - bytes the direct write did (≥ 0)
+ * @returns the total written, or the direct part (or the error, if it did nothing) when the buffered part
+ * or its writeback failed
+ */
+export async function directWriteFallback(io: BufferedIo, iocb: Kiocb, iter: IovIter, directWritten: number): Promise<number> {
+  const start = iocb.kiPos;
+  const buffered = await genericPerformWrite(io, iocb, iter);
+  if (buffered <= 0) return directWritten > 0 ? directWritten : buffered;
+  const mapping = iocb.kiFilp.fMapping;
+  const end = start + buffered - 1;
+  const w = await filemapWriteAndWaitRange(mapping, start, end);
+  if (w < 0) {
+    iocb.kiPos -= buffered;
+    return directWritten > 0 ? directWritten : w;
+  }
+  invalidateInodePages2Range(mapping, Math.floor(start / PAGE_SIZE), Math.floor(end / PAGE_SIZE));
+  return directWritten + buffered;
+}
+
+/**
+ * Models `generic_file_mmap()` (mm/filemap.c): a file whose page cache can read folios can be mapped; the
+ * mapping uses the default fault paths (no `vm_operations_struct` of its own).
  * @returns 0
  */
 export function genericFileMmap(): number {

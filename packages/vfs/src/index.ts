@@ -37,4 +37,7 @@ export * from './vfs.js';
 export * from './vfs-module.js';
 export * from './vfs-plugin.js';
 export * from './filemap.js';
-export type { Upstream, IovIter, AddressSpace, AddressSpaceOperations, MmStruct, MmapFile, BlockDevice, BioVec, IovecIn, RefOwner, KiocbLike } from './internal/deps.js';
+export * from './upstream.js';
+export * from './vfs-kernel.js';
+/** mm's `AddressSpaceOperations`, re-exported for filesystems that import it from the vfs. */
+export type { AddressSpaceOperations } from './internal/deps.js';

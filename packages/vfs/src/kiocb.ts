@@ -4,6 +4,7 @@
  */
 import { EOPNOTSUPP, EIOCBQUEUED } from '@stackemu/core';
 import { FMODE_CAN_ATOMIC_WRITE, FMODE_NOWAIT, type File } from './file.js';
+import type { RefOwner } from './internal/deps.js';
 import { O_APPEND, O_DIRECT, O_DSYNC, __O_SYNC } from './uapi/fcntl.js';
 import {
   RWF_APPEND,
@@ -62,9 +63,10 @@ export type KiComplete = (iocb: Kiocb, res: number) => void;
  * @remarks A kiocb without {@link Kiocb.kiComplete} is synchronous (`is_sync_kiocb()`): the filesystem's
  * `readIter`/`writeIter` returns the result (possibly as a promise that virtual time settles). With
  * `kiComplete` set it may instead return `-EIOCBQUEUED` and call `kiComplete(iocb, res)` later, once.
- * Objects are reusable: engines pool them and reset the fields per I/O.
+ * Objects are reusable: engines pool them and reset the fields per I/O. A kiocb is the `RefOwner` of the
+ * page-cache references buffered I/O takes on its behalf.
  */
-export class Kiocb {
+export class Kiocb implements RefOwner {
   /** `ki_filp`: the file. */
   kiFilp: File;
   /** `ki_pos`: file offset; advanced by the filesystem on success. */
@@ -86,6 +88,14 @@ export class Kiocb {
   /** @param filp - the file this kiocb reads or writes */
   constructor(filp: File) {
     this.kiFilp = filp;
+  }
+
+  /**
+   * Names this kiocb in pin-sanitizer reports.
+   * @returns `"kiocb ino <n>"`
+   */
+  refOwnerName(): string {
+    return `kiocb ino ${this.kiFilp.fInode.iIno}`;
   }
 }
 

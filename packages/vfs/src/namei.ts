@@ -11,7 +11,9 @@ import { sIsDir } from './uapi/stat.js';
 
 /** Models `struct path` (include/linux/path.h): a mount and a dentry in it. */
 export interface Path {
+  /** `mnt`: the mount the walk is on. */
   readonly mnt: VfsMount;
+  /** `dentry`: the name reached. */
   readonly dentry: Dentry;
 }
 
@@ -92,9 +94,9 @@ export async function walkComponent(ctx: NameiContext, dir: Path, name: string):
   }
   let child = dir.dentry.dChildren.get(name);
   if (child === undefined || child.dInode === undefined) {
-    const lookup = inode.iOp.lookup;
-    if (lookup === undefined) return undefined;
-    const r = await lookup.call(inode.iOp, inode, name);
+    const iop = inode.iOp;
+    if (iop.lookup === undefined) return undefined;
+    const r = await iop.lookup(inode, name);
     if (typeof r === 'number') return r;
     if (r === undefined) return undefined;
     child = dAdd(dir.dentry, name, r);

@@ -29,6 +29,7 @@ import {
   FMODE_PWRITE,
   FMODE_READ,
   FMODE_WRITE,
+  type FilePath,
 } from './file.js';
 import type { Inode } from './inode.js';
 import { ATTR_CTIME, ATTR_MTIME, ATTR_SIZE } from './inode-operations.js';
@@ -74,8 +75,10 @@ function openFmode(flags: number): number {
   return 0;
 }
 
-function isReadonly(p: Path): boolean {
-  return (p.mnt.mntFlags & MNT_READONLY) !== 0 || (p.mnt.mntSb.sFlags & SB_RDONLY) !== 0;
+function isReadonly(p: FilePath): boolean {
+  const mnt = p.mnt;
+  if (mnt === undefined) return false;
+  return (mnt.mntFlags & MNT_READONLY) !== 0 || (mnt.mntSb.sFlags & SB_RDONLY) !== 0;
 }
 
 /**
@@ -105,9 +108,9 @@ export async function doDentryOpen(path: Path, flags: number, created: boolean):
   let fMode = openFmode(flags) | FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
   if (created) fMode |= FMODE_CREATED;
   const f = new File(path, inode, fMode, flags);
-  const open = f.fOp.open;
-  if (open !== undefined) {
-    const r = await open.call(f.fOp, inode, f);
+  const fop = f.fOp;
+  if (fop.open !== undefined) {
+    const r = await fop.open(inode, f);
     if (r < 0) return r;
   }
   f.fMode |= FMODE_OPENED;
@@ -150,9 +153,9 @@ export async function doFilpOpen(ctx: NameiContext, path: string, flags: number,
     if (trailingSlash) return -EISDIR;
     if (isReadonly(lk.parent)) return -EROFS;
     const dir = lk.parent.dentry.dInode as Inode;
-    const create = dir.iOp.create;
-    if (create === undefined) return -EPERM;
-    const r = await create.call(dir.iOp, dir, lk.last, S_IFREG | (mode & ~S_IFMT & 0o7777));
+    const iop = dir.iOp;
+    if (iop.create === undefined) return -EPERM;
+    const r = await iop.create(dir, lk.last, S_IFREG | (mode & ~S_IFMT & 0o7777));
     if (typeof r === 'number') return r;
     const d = dAdd(lk.parent.dentry, lk.last, r);
     target = { mnt: lk.parent.mnt, dentry: d };
@@ -183,13 +186,14 @@ export async function doFilpOpen(ctx: NameiContext, path: string, flags: number,
 export async function fput(f: File): Promise<void> {
   if (--f.fCount > 0) return;
   if (f.fMode & FMODE_OPENED) f.fInode.iSb.sOpenFiles--;
-  const release = f.fOp.release;
-  if (release !== undefined) await release.call(f.fOp, f.fInode, f);
+  const fop = f.fOp;
+  if (fop.release !== undefined) await fop.release(f.fInode, f);
 }
 
 /**
  * Models `do_truncate()` → `notify_change()` (fs/open.c, fs/attr.c): sets the size through the
- * filesystem's `setattr`, or in memory only (`simple_setattr`) when it has none.
+ * filesystem's `setattr`, or, when it has none, as `simple_setattr()` → `truncate_setsize()` does: the new
+ * `i_size`, and the page cache cut to it (`truncate_pagecache()`).
  * @param inode - a regular file's inode
  * @param length - the new size
  * @returns 0 or `-errno` (`-EINVAL` for a negative length, `-EFBIG` past `s_maxbytes`, the filesystem's)
@@ -197,10 +201,12 @@ export async function fput(f: File): Promise<void> {
 export async function doTruncate(inode: Inode, length: number): Promise<number> {
   if (length < 0) return -EINVAL;
   if (length > inode.iSb.sMaxbytes) return -EFBIG;
-  const setattr = inode.iOp.setattr;
+  const iop = inode.iOp;
   const attr = { iaValid: ATTR_SIZE | ATTR_MTIME | ATTR_CTIME, iaSize: length, iaMode: inode.iMode };
-  if (setattr !== undefined) return setattr.call(inode.iOp, inode, attr);
+  if (iop.setattr !== undefined) return iop.setattr(inode, attr);
+  const old = inode.iSize;
   inode.iSize = length;
+  if (length < old) await inode.iSb.sMappings.truncatePagecache(inode, length);
   return 0;
 }
 
@@ -215,7 +221,7 @@ export async function doFtruncate(f: File | undefined, length: number): Promise<
   if (length < 0) return -EINVAL;
   if (f === undefined) return -EBADF;
   if (!sIsReg(f.fInode.iMode) || !(f.fMode & FMODE_WRITE)) return -EINVAL;
-  if (isReadonly(f.fPath as Path)) return -EROFS;
+  if (isReadonly(f.fPath)) return -EROFS;
   return doTruncate(f.fInode, length);
 }
 
@@ -252,14 +258,14 @@ export async function vfsFallocate(f: File | undefined, mode: number, offset: nu
       return -EOPNOTSUPP;
   }
   if (!(f.fMode & FMODE_WRITE)) return -EBADF;
-  if (isReadonly(f.fPath as Path)) return -EROFS;
+  if (isReadonly(f.fPath)) return -EROFS;
   if (sIsDir(inode.iMode)) return -EISDIR;
   if (!sIsReg(inode.iMode) && !sIsBlk(inode.iMode)) {
     return (inode.iMode & S_IFMT) === 0o10000 ? -ESPIPE : -ENODEV;
   }
   if (offset + len > inode.iSb.sMaxbytes || offset + len < 0) return -EFBIG;
-  const op = f.fOp.fallocate;
-  if (op === undefined) return -EOPNOTSUPP;
-  return op.call(f.fOp, f, mode, offset, len);
+  const fop = f.fOp;
+  if (fop.fallocate === undefined) return -EOPNOTSUPP;
+  return fop.fallocate(f, mode, offset, len);
 }
 

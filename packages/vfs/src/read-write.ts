@@ -26,7 +26,6 @@ export function rwVerifyArea(file: File, pos: number | undefined, count: number)
     if (pos < 0) return -EINVAL;
     if (pos + count > Number.MAX_SAFE_INTEGER) return -EOVERFLOW;
   }
-  void file;
   return 0;
 }
 
@@ -59,14 +58,12 @@ export function rwCheckMode(file: File, rw: 0 | 1): number {
 export function callRwIter(iocb: Kiocb, iter: IovIter, rw: 0 | 1): number | Promise<number> {
   const fop = iocb.kiFilp.fOp;
   if (rw === RW_READ) {
-    const op = fop.readIter;
-    if (op === undefined) return -EINVAL;
-    return op.call(fop, iocb, iter);
+    if (fop.readIter === undefined) return -EINVAL;
+    return fop.readIter(iocb, iter);
   }
-  const op = fop.writeIter;
-  if (op === undefined) return -EINVAL;
+  if (fop.writeIter === undefined) return -EINVAL;
   iocb.kiFlags |= IOCB_WRITE;
-  return op.call(fop, iocb, iter);
+  return fop.writeIter(iocb, iter);
 }
 
 /**
@@ -201,7 +198,7 @@ export async function vfsLlseek(file: File | undefined, offset: number, whence: 
   if (file === undefined) return -EBADF;
   if (whence > SEEK_MAX || whence < 0) return -EINVAL;
   if (!(file.fMode & FMODE_LSEEK)) return -ESPIPE;
-  const op = file.fOp.llseek;
-  if (op !== undefined) return op.call(file.fOp, file, offset, whence);
+  const fop = file.fOp;
+  if (fop.llseek !== undefined) return fop.llseek(file, offset, whence);
   return genericFileLlseek(file, offset, whence);
 }

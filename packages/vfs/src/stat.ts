@@ -2,12 +2,14 @@
  * Attributes (fs/stat.c): `generic_fillattr()` and `vfs_getattr()`.
  * @packageDocumentation
  */
+import { bdevStatx, iBdev } from './blkdev-file.js';
 import type { Inode } from './inode.js';
-import type { Stat } from './uapi/stat.js';
+import { sIsBlk, type Stat } from './uapi/stat.js';
 
 /**
  * Models `generic_fillattr()` + `vfs_getattr()` (fs/stat.c): fills `st` from the inode, then lets the
- * filesystem's `getattr` adjust it (block devices report their DIO alignment there).
+ * filesystem's `getattr` adjust it. A block-device node reports its device's direct-I/O alignment
+ * (`bdev_statx()`).
  * @param inode - the inode
  * @param st - the result to fill
  * @returns 0 or the filesystem's `-errno`
@@ -26,7 +28,8 @@ export function vfsGetattr(inode: Inode, st: Stat): number {
   st.ctimeNs = inode.iCtimeNs;
   st.dioMemAlign = 0;
   st.dioOffsetAlign = 0;
-  const op = inode.iOp.getattr;
-  if (op !== undefined) return op.call(inode.iOp, inode, st);
+  if (sIsBlk(inode.iMode) && inode.iPrivate !== undefined) bdevStatx(iBdev(inode), st);
+  const iop = inode.iOp;
+  if (iop.getattr !== undefined) return iop.getattr(inode, st);
   return 0;
 }

@@ -26,6 +26,13 @@ export interface MappingFactory {
   createMapping(aops: AddressSpaceOperations | undefined, host: Inode): AddressSpace;
   /** Current virtual time in ns (for inode times). */
   now(): number;
+  /**
+   * Models `truncate_pagecache()` (mm/truncate.c): drops the cached folios beyond `newsize` and zeroes the
+   * tail of the one it falls in.
+   * @param inode - the inode whose `i_size` became `newsize`
+   * @param newsize - the new size in bytes
+   */
+  truncatePagecache(inode: Inode, newsize: number): Promise<void>;
 }
 
 /**

@@ -15,9 +15,9 @@ import type { File } from './file.js';
  */
 export async function vfsFsyncRange(file: File | undefined, start: number, end: number, datasync: boolean): Promise<number> {
   if (file === undefined) return -EBADF;
-  const op = file.fOp.fsync;
-  if (op === undefined) return -EINVAL;
-  return op.call(file.fOp, file, start, end, datasync);
+  const fop = file.fOp;
+  if (fop.fsync === undefined) return -EINVAL;
+  return fop.fsync(file, start, end, datasync);
 }
 
 /**

@@ -23,8 +23,10 @@ import { AIO_MAX_NR, KioCtx } from './aio.js';
 import { dAdd } from './dentry.js';
 import { FMODE_PREAD, FMODE_PWRITE, FMODE_READ, FMODE_WRITE, File } from './file.js';
 import type { Inode } from './inode.js';
+import { importIovec, importUbuf } from '@stackemu/block';
+import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, PROT_WRITE } from '@stackemu/mm';
 import { ITER_DEST, ITER_SOURCE, PAGE_SHIFT, PAGE_SIZE, type IovIter } from './internal/deps.js';
-import type { VfsKernel } from './internal/kernel.js';
+import type { VfsKernel } from './vfs-kernel.js';
 import { IoRingCtx, IORING_ENTER_SUPPORTED, ioUringCheckParams, ioUringFops } from './io-uring/io-uring.js';
 import type { IoUringRings } from './io-uring/io-uring.js';
 import { Kiocb, kiocbSetRwFlags } from './kiocb.js';
@@ -40,14 +42,6 @@ import type { Iocb, IoEvent, Iovec } from './uapi/aio-abi.js';
 import { IORING_ENTER_GETEVENTS, type IoUringParams } from './uapi/io-uring.js';
 import { S_IFDIR, sIsDir, type Stat } from './uapi/stat.js';
 
-/** Models `MAP_SHARED` (include/uapi/linux/mman.h). */
-const MAP_SHARED = 0x01;
-/** Models `MAP_TYPE` (include/uapi/linux/mman.h). */
-const MAP_TYPE = 0x0f;
-/** Models `MAP_ANONYMOUS` (include/uapi/asm-generic/mman-common.h). */
-const MAP_ANONYMOUS = 0x20;
-/** Models `PROT_WRITE` (include/uapi/asm-generic/mman-common.h). */
-const PROT_WRITE = 0x2;
 
 /** Completion callback of {@link Syscalls.submitRw}: bytes or `-errno`. */
 export type RwDone = (res: number) => void;
@@ -118,11 +112,11 @@ export class Syscalls {
 
   private ubuf(rw: 0 | 1, buf: number, count: number): IovIter | number {
     if (count < 0) return -EINVAL;
-    return this.k.up.importUbuf(rw === RW_READ ? ITER_DEST : ITER_SOURCE, this.proc.mm, buf, count);
+    return importUbuf(rw === RW_READ ? ITER_DEST : ITER_SOURCE, this.proc.mm, buf, count);
   }
 
   private iovec(rw: 0 | 1, iov: readonly Iovec[]): IovIter | number {
-    return this.k.up.importIovec(rw === RW_READ ? ITER_DEST : ITER_SOURCE, this.proc.mm, iov, iov.length);
+    return importIovec(rw === RW_READ ? ITER_DEST : ITER_SOURCE, this.proc.mm, iov, iov.length);
   }
 
   /**
@@ -301,9 +295,9 @@ export class Syscalls {
     if (child.dentry.dMounted > 0) return -EBUSY;
     if (this.readonly(lk.parent.mnt.mntFlags, lk.parent.mnt.mntSb.sFlags)) return -EROFS;
     const dir = lk.parent.dentry.dInode as Inode;
-    const op = dir.iOp.unlink;
-    if (op === undefined) return -EPERM;
-    const r = await op.call(dir.iOp, dir, lk.last, inode);
+    const iop = dir.iOp;
+    if (iop.unlink === undefined) return -EPERM;
+    const r = await iop.unlink(dir, lk.last, inode);
     if (r < 0) return r;
     lk.parent.dentry.dChildren.delete(lk.last);
     return 0;
@@ -323,9 +317,9 @@ export class Syscalls {
     if (lk.last === '' || lk.child !== undefined) return -EEXIST;
     if (this.readonly(lk.parent.mnt.mntFlags, lk.parent.mnt.mntSb.sFlags)) return -EROFS;
     const dir = lk.parent.dentry.dInode as Inode;
-    const op = dir.iOp.mkdir;
-    if (op === undefined) return -EPERM;
-    const r = await op.call(dir.iOp, dir, lk.last, S_IFDIR | (mode & 0o7777));
+    const iop = dir.iOp;
+    if (iop.mkdir === undefined) return -EPERM;
+    const r = await iop.mkdir(dir, lk.last, S_IFDIR | (mode & 0o7777));
     if (typeof r === 'number') return r;
     dAdd(lk.parent.dentry, lk.last, r);
     return 0;
@@ -373,11 +367,11 @@ export class Syscalls {
     if (f === undefined) return -EBADF;
     if (!(f.fMode & FMODE_READ)) return -EACCES;
     const type = flags & MAP_TYPE;
-    if (type !== MAP_SHARED && type !== 0x02 && type !== 0x03) return -EINVAL;
-    if (type !== 0x02 && prot & PROT_WRITE && !(f.fMode & FMODE_WRITE)) return -EACCES;
-    const op = f.fOp.mmap;
-    if (op === undefined) return -ENODEV;
-    const r = op.call(f.fOp, f);
+    if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -EINVAL;
+    if (type !== MAP_PRIVATE && prot & PROT_WRITE && !(f.fMode & FMODE_WRITE)) return -EACCES;
+    const fop = f.fOp;
+    if (fop.mmap === undefined) return -ENODEV;
+    const r = fop.mmap(f);
     if (r < 0) return r;
     return this.proc.mm.mmap(addr, len, prot, flags, f, offset >> PAGE_SHIFT);
   }

@@ -3,17 +3,15 @@
  * @packageDocumentation
  */
 import { bindContributionProvider, capabilityId, Scheduler, type ContributionProvider } from '@stackemu/core';
+import { BlockLayer } from '@stackemu/block';
+import { Gup, Mm, PhysMem } from '@stackemu/mm';
 import { ContainerModule } from 'inversify';
 import { FileSystemTypes, FileSystemTypesProvider, type FileSystemType } from './filesystems.js';
-import type { Upstream } from './internal/deps.js';
-import { createUpstream } from './internal/upstream.js';
+import { createUpstream, type Upstream } from './upstream.js';
 import { blkdevFops } from './blkdev-file.js';
 import { Vfs, VfsImpl } from './vfs.js';
 
-/**
- * Service id of the mm/block calls the vfs makes (resolved once per machine). Tests may rebind it.
- * @internal
- */
+/** Service id of the machine's {@link Upstream}: the mm and block services the vfs resolved once. */
 export const VfsUpstream = Symbol.for('stackemu.VfsUpstream');
 
 /**
@@ -25,7 +23,14 @@ export const vfsModule = new ContainerModule(({ bind }) => {
   bindContributionProvider<FileSystemType>(bind, FileSystemTypes, FileSystemTypesProvider);
   // services
   bind(VfsUpstream)
-    .toDynamicValue((ctx) => createUpstream((id) => ctx.get(id)))
+    .toDynamicValue((ctx) =>
+      createUpstream({
+        mmService: ctx.get<Mm>(Mm),
+        gup: ctx.get<Gup>(Gup),
+        physMem: ctx.get<PhysMem>(PhysMem),
+        blk: ctx.get<BlockLayer>(BlockLayer),
+      }),
+    )
     .inSingletonScope();
   bind(Vfs)
     .toDynamicValue((ctx) => {

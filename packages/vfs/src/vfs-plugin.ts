@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 import { definePlugin, EEXIST, Errno, param, type ParamProblem } from '@stackemu/core';
-import { Vfs, VfsImpl } from './vfs.js';
+import { MS_RDONLY, Vfs, type VfsImpl } from './vfs.js';
 import { vfsModule } from './vfs-module.js';
 
 /** One entry of the vfs plugin's `mounts` parameter. */
@@ -50,6 +50,7 @@ function parseMounts(raw: unknown): readonly MountEntry[] | ParamProblem {
 
 /** The vfs plugin's parameter table. */
 export const vfsParamSpec = {
+  /** Filesystems to mount at start, in order (each may run the type's mkfs first). */
   mounts: param.custom<readonly MountEntry[]>(
     'mounts',
     [],
@@ -73,25 +74,30 @@ export const vfsPlugin = definePlugin({
   params: vfsParamSpec,
   module: vfsModule,
   async start(ctx) {
+    // The machine drives virtual time while start runs (mkfs and mount do I/O).
     const vfs = ctx.container.get<VfsImpl>(Vfs);
     await vfs.init();
-    const sys = vfs.spawn('mount').sys;
-    for (const m of ctx.params.mounts) {
-      if (m.mkfs) {
-        const r = await vfs.mkfs(m.source, m.fstype, m.options);
-        if (r < 0) throw new Errno(r, `vfs: mkfs.${m.fstype} ${m.source} failed`);
+    const proc = vfs.spawn('mount');
+    try {
+      for (const m of ctx.params.mounts) {
+        if (m.mkfs) {
+          const r = await vfs.mkfs(m.source, m.fstype, m.options);
+          if (r < 0) throw new Errno(-r, `vfs: mkfs.${m.fstype} ${m.source} failed`);
+        }
+        if (m.target !== '/') {
+          const r = await proc.sys.mkdir(m.target);
+          if (r < 0 && r !== -EEXIST) throw new Errno(-r, `vfs: cannot create mountpoint ${m.target}`);
+        }
+        const r = await vfs.mount(m.source, m.target, m.fstype, m.readonly ? MS_RDONLY : 0, m.options);
+        if (r < 0) throw new Errno(-r, `vfs: mount -t ${m.fstype} ${m.source} ${m.target} failed`);
+        ctx.log.debug({ mount: m }, 'mounted');
       }
-      if (m.target !== '/') {
-        const r = await sys.mkdir(m.target);
-        if (r < 0 && r !== -EEXIST) throw new Errno(r, `vfs: cannot create mountpoint ${m.target}`);
-      }
-      const r = await vfs.mount(m.source, m.target, m.fstype, m.readonly ? 1 : 0, m.options);
-      if (r < 0) throw new Errno(r, `vfs: mount -t ${m.fstype} ${m.source} ${m.target} failed`);
-      ctx.log.debug({ mount: m }, 'mounted');
+    } finally {
+      await proc.exit();
     }
-    for (const p of vfs.processes()) await p.exit();
   },
   async stop(ctx) {
+    // Ends every process, writes back and unmounts; the machine drives virtual time meanwhile.
     await ctx.container.get<VfsImpl>(Vfs).shutdown();
   },
 });

@@ -11,11 +11,15 @@ import { getFsType, type FileSystemType, type FsContext } from './filesystems.js
 import { FdTable } from './fdtable.js';
 import { newInode, type Inode } from './inode.js';
 import { anonInodefsType, devtmpfsType, rootfsType } from './internal/builtin-fs.js';
-import type { AddressSpace, AddressSpaceOperations, BlockDevice, MmStruct, Upstream } from './internal/deps.js';
-import type { VfsKernel } from './internal/kernel.js';
+import { filemapWriteAndWaitRange } from '@stackemu/mm';
+import type { AddressSpace, AddressSpaceOperations, BlockDevice, MmStruct } from './internal/deps.js';
+import type { VfsKernel } from './vfs-kernel.js';
+import { truncateInodePagesFinal, truncatePagecache } from './internal/truncate.js';
+import type { Upstream } from './upstream.js';
 import { MNT_READONLY, type VfsMount } from './mount.js';
 import { pathLookup } from './namei.js';
 import { MountTable } from './namespace.js';
+import { blkdevAops } from './blkdev-file.js';
 import { fput } from './open.js';
 import type { Process } from './process.js';
 import { SuperBlock, SB_RDONLY, type MappingFactory } from './super.js';
@@ -64,7 +68,7 @@ export interface Vfs {
   /** The mounts, in mount order (`/proc/mounts`). */
   mounts(): readonly VfsMount[];
   /**
-   * Models `sync(2)` (fs/sync.c): writes back every mounted filesystem.
+   * Models `sync(2)` (fs/sync.c): writes back every mounted filesystem, then the block devices' page caches.
    * @returns 0 or the first `-errno`
    */
   sync(): Promise<number>;
@@ -115,7 +119,8 @@ class ProcessImpl implements Process {
 
 /**
  * The {@link Vfs} implementation; also the machine-wide state syscalls reach.
- * @remarks Construct through the vfs plugin's module; tests may construct it with a fake {@link Upstream}.
+ * @remarks Construct through the vfs plugin's module, which resolves mm's and block's services once into an
+ * {@link Upstream}.
  */
 export class VfsImpl implements Vfs, VfsKernel {
   private readonly mounts_ = new MountTable();
@@ -140,16 +145,19 @@ export class VfsImpl implements Vfs, VfsKernel {
     private readonly fsTypes: () => readonly FileSystemType[],
     bdevFops: FileOperations,
   ) {
-    this.builtin = [rootfsType, devtmpfsType(bdevFops, (n) => up.lookupBdev(n)), anonInodefsType];
+    const registry = up.blk.registry;
+    this.builtin = [rootfsType, devtmpfsType(bdevFops, blkdevAops(up.physMem), (n) => registry.lookup(n)), anonInodefsType];
     this.mappings = {
       createMapping: (aops: AddressSpaceOperations | undefined, host: Inode): AddressSpace =>
-        this.up.createAddressSpace(aops ?? eioAops, host, { size: () => host.iSize }),
+        this.up.mmService.createAddressSpace(aops ?? eioAops, host, { size: () => host.iSize }),
       now: () => this.scheduler.now(),
+      truncatePagecache: (inode: Inode, newsize: number): Promise<void> =>
+        truncatePagecache(this.up.physMem, inode.iMapping, newsize),
     };
     this.fc = {
       lookupBdev: (source: string): BlockDevice | number => {
         const name = source.startsWith('/dev/') ? source.slice(5) : source;
-        return this.up.lookupBdev(name) ?? -ENOTBLK;
+        return registry.lookup(name) ?? -ENOTBLK;
       },
       allocSuper: (type, source, flags, bdev) =>
         new SuperBlock(type, source, flags & MS_RDONLY ? SB_RDONLY : 0, ++this.devSeq, bdev, this.mappings),
@@ -198,7 +206,8 @@ export class VfsImpl implements Vfs, VfsKernel {
 
   spawn(comm = 'proc'): Process {
     const pid = ++this.pidSeq;
-    const p = new ProcessImpl(pid, comm, this.up.createMm(), this, (q) => this.procs.delete(q.pid));
+    const mm = this.up.mmService.createMm(`pid ${pid} (${comm})`);
+    const p = new ProcessImpl(pid, comm, mm, this, (q) => this.procs.delete(q.pid));
     this.procs.set(pid, p);
     return p;
   }
@@ -244,12 +253,12 @@ export class VfsImpl implements Vfs, VfsKernel {
   private async syncFilesystem(sb: SuperBlock): Promise<number> {
     let first = 0;
     for (const inode of sb.sInodes) {
-      const r = await this.up.filemapWriteAndWait(inode.iMapping);
+      const r = await filemapWriteAndWaitRange(inode.iMapping, 0, Number.MAX_SAFE_INTEGER);
       if (r < 0 && first === 0) first = r;
     }
-    const syncFs = sb.sOp.syncFs;
-    if (syncFs !== undefined) {
-      const r = await syncFs.call(sb.sOp, sb, true);
+    const sop = sb.sOp;
+    if (sop.syncFs !== undefined) {
+      const r = await sop.syncFs(sb, true);
       if (r < 0 && first === 0) first = r;
     }
     return first;
@@ -257,20 +266,19 @@ export class VfsImpl implements Vfs, VfsKernel {
 
   /** Models `deactivate_locked_super()` → `kill_sb` → `generic_shutdown_super()` (fs/super.c). */
   private async killSuper(sb: SuperBlock): Promise<void> {
-    const put = sb.sOp.putSuper;
-    if (put !== undefined) await put.call(sb.sOp, sb);
-    const kill = sb.sType.killSb;
-    if (kill !== undefined) await kill.call(sb.sType, sb);
-    for (const inode of sb.sInodes) this.up.truncateInodePages(inode.iMapping, 0);
+    const sop = sb.sOp;
+    if (sop.putSuper !== undefined) await sop.putSuper(sb);
+    const type = sb.sType;
+    if (type.killSb !== undefined) await type.killSb(sb);
+    for (const inode of sb.sInodes) await truncateInodePagesFinal(inode.iMapping);
     sb.sInodes.clear();
   }
 
   async mkfs(source: string, fstype: string, options = ''): Promise<number> {
     const type = getFsType(this.types(), fstype);
     if (type === undefined) return -ENODEV;
-    const mkfs = type.mkfs;
-    if (mkfs === undefined) return -EOPNOTSUPP;
-    return mkfs.call(type, source, options, this.fc);
+    if (type.mkfs === undefined) return -EOPNOTSUPP;
+    return type.mkfs(source, options, this.fc);
   }
 
   mounts(): readonly VfsMount[] {
@@ -281,6 +289,11 @@ export class VfsImpl implements Vfs, VfsKernel {
     let first = 0;
     for (const m of this.mounts_.mounts()) {
       const r = await this.syncFilesystem(m.mntSb);
+      if (r < 0 && first === 0) first = r;
+    }
+    // sync_bdevs(): the block devices' own page caches (buffered I/O on /dev nodes).
+    if (this.dev !== undefined) {
+      const r = await this.syncFilesystem(this.dev.mntSb);
       if (r < 0 && first === 0) first = r;
     }
     return first;

@@ -1,101 +1,70 @@
 import { expect } from 'chai';
-import { ContainerModule } from 'inversify';
-import { capabilityId, createMachine, createLogger, definePlugin, ParameterError, PluginLifecycleError, Scheduler, VirtualScheduler } from '@stackemu/core';
-import { FileSystemTypes, O_CREAT, O_RDWR, Vfs, VfsUpstream, vfsPlugin, type Vfs as VfsT } from '@stackemu/vfs';
-import { makeVfs } from './fakes.js';
-import { memfsType } from './memfs.js';
-
-/** Stand-ins for mm and block: the capabilities plus the fakes as the vfs's upstream. */
-async function stubs(): Promise<ReturnType<typeof definePlugin>[]> {
-  const { vfs } = await makeVfs();
-  const up = (vfs as unknown as { up: unknown }).up;
-  const mm = definePlugin({
-    name: 'mm',
-    version: '0',
-    requires: [],
-    provides: ['mm'],
-    module: new ContainerModule(({ bind }) => {
-      bind(capabilityId('mm')).toConstantValue('mm');
-    }),
-  });
-  const block = definePlugin({
-    name: 'block',
-    version: '0',
-    requires: [],
-    provides: ['block'],
-    module: new ContainerModule(({ bind, rebind }) => {
-      bind(capabilityId('block')).toConstantValue('block');
-      void rebind;
-    }),
-  });
-  const fs = definePlugin({
-    name: 'memfs',
-    version: '0',
-    requires: ['vfs'],
-    provides: [],
-    contributes: ['fs'],
-    module: new ContainerModule(({ bind }) => {
-      bind(capabilityId('fs')).toConstantValue('memfs');
-      bind(FileSystemTypes).toDynamicValue((ctx) => memfsType(ctx.get<Scheduler>(Scheduler)));
-    }),
-  });
-  const upstream = definePlugin({
-    name: 'fake-upstream',
-    version: '0',
-    requires: ['vfs'],
-    provides: [],
-    module: new ContainerModule(({ rebind }) => {
-      rebind(VfsUpstream).toConstantValue(up as never);
-    }),
-  });
-  return [mm, block, fs, upstream] as ReturnType<typeof definePlugin>[];
-}
+import { createLogger, createMachine, EBUSY, ParameterError, PluginLifecycleError } from '@stackemu/core';
+import { IORING_REGISTER_BUFFERS, ioUringParams, O_CREAT, O_RDWR, type File } from '@stackemu/vfs';
+import { catalogue, pattern, rig } from './support/machine.js';
+import type { MemFile } from './support/memfs.js';
 
 describe('vfsPlugin', () => {
   const log = createLogger({ level: 'silent' });
 
-  it('mounts its `mounts` entries at start, running mkfs first, and unmounts at stop', async () => {
-    const cat = [...(await stubs()), vfsPlugin];
-    const m = await createMachine(
-      {
-        plugins: [
-          { name: 'mm' },
-          { name: 'block' },
-          { name: 'fake-upstream' },
-          { name: 'memfs' },
-          { name: 'vfs', params: { mounts: [{ source: 'mem0', target: '/', fstype: 'memfs', mkfs: true }, { source: 'mem1', target: '/data', fstype: 'memfs' }] } },
-        ],
-      },
-      cat as never,
-      { logger: log },
-    );
-    const vfs = m.get<VfsT>(Vfs);
-    expect(vfs.mounts().map((x) => x.target)).to.deep.equal(['/', '/', '/data']);
-    const p = vfs.spawn('t');
-    expect(await p.sys.open('/data/x', O_CREAT | O_RDWR)).to.equal(0);
-    expect(await vfs.umount('/data')).to.equal(-16); // EBUSY: a file is open
-    await p.exit();
-    expect(await vfs.umount('/data')).to.equal(0);
-    await m.stop();
-    expect(vfs.mounts().map((x) => x.target)).to.deep.equal(['/']);
-    void VirtualScheduler;
+  it('runs mkfs and mounts its `mounts` entries at start, in virtual time', async () => {
+    const r = await rig({
+      memfs: { mountNs: 50_000 },
+      mounts: [
+        { source: 'mem0', target: '/', fstype: 'memfs', mkfs: true },
+        { source: 'mem1', target: '/data', fstype: 'memfs', options: 'x=1' },
+      ],
+    });
+    expect(r.vfs.mounts().map((x) => x.target)).to.deep.equal(['/', '/', '/data']);
+    expect(r.memfs.mkfsCalls).to.deep.equal(['mem0']);
+    expect(r.machine.scheduler.now()).to.equal(150_000); // mkfs + two mounts of 50 µs each
+    expect(r.vfs.processes().map((p) => p.comm)).to.deep.equal(['test']); // the mount helper exited
+    const fd = await r.run(() => r.p.sys.open('/data/x', O_CREAT | O_RDWR));
+    expect(fd).to.equal(0);
+    expect(await r.run(() => r.vfs.umount('/data'))).to.equal(-EBUSY); // a file is open
+    await r.run(() => r.p.exit());
+    expect(await r.run(() => r.vfs.umount('/data'))).to.equal(0);
+    await r.machine.stop();
+    expect(r.vfs.mounts().map((x) => x.target)).to.deep.equal(['/']);
+  });
+
+  it('machine.stop() with a filesystem mounted writes dirty pages back, unmounts, and releases pins', async () => {
+    const r = await rig();
+    const data = pattern(4, 10_000);
+    const src = r.buf(10_000, data);
+    const fd = await r.run(() => r.p.sys.open('/keep', O_CREAT | O_RDWR));
+    expect(await r.run(() => r.p.sys.pwrite(fd, src, 10_000, 0))).to.equal(10_000);
+    const mf = (r.p.sys.file(fd) as File).fInode.iPrivate as MemFile;
+    expect(r.vm('nr_dirty')).to.equal(3);
+    expect(mf.data.length).to.equal(0);
+    const ring = r.p.sys.ioUringSetup(4, ioUringParams());
+    expect(r.p.sys.ioUringRegister(ring, IORING_REGISTER_BUFFERS, [{ iovBase: src, iovLen: 8192 }], 1)).to.equal(0);
+    expect(r.vm('nr_foll_pin_acquired')).to.equal(2);
+    await r.machine.stop();
+    expect(r.machine.state).to.equal('stopped');
+    expect(r.vfs.processes()).to.deep.equal([]);
+    expect(r.p.exited).to.equal(true);
+    expect(r.vfs.mounts().map((x) => x.target)).to.deep.equal(['/']);
+    expect(r.vm('nr_dirty')).to.equal(0);
+    expect(Buffer.from(mf.data.subarray(0, 10_000)).equals(Buffer.from(data))).to.equal(true);
+    expect(r.vm('nr_foll_pin_released')).to.equal(2);
+    expect(r.sanitizer.findings()).to.deep.equal([]);
   });
 
   it('rejects malformed mounts and reports a failed mount naming it', async () => {
-    const cat = [...(await stubs()), vfsPlugin];
-    const base = [{ name: 'mm' }, { name: 'block' }, { name: 'fake-upstream' }, { name: 'memfs' }];
+    const base = [{ name: 'mm' }, { name: 'block' }, { name: 'ramdisk' }, { name: 'memfs' }];
     try {
-      await createMachine({ plugins: [...base, { name: 'vfs', params: { mounts: [{ source: 'a', target: 'rel', fstype: 'memfs' }] } }] }, cat as never, { logger: log });
+      await createMachine({ plugins: [...base, { name: 'vfs', params: { mounts: [{ source: 'a', target: 'rel', fstype: 'memfs' }] } }] }, catalogue(), { logger: log });
       expect.fail('accepted a relative target');
     } catch (e) {
       expect(e).to.be.instanceOf(ParameterError);
     }
     try {
-      await createMachine({ plugins: [...base, { name: 'vfs', params: { mounts: [{ source: 'a', target: '/', fstype: 'nofs' }] } }] }, cat as never, { logger: log });
+      await createMachine({ plugins: [...base, { name: 'vfs', params: { mounts: [{ source: 'a', target: '/', fstype: 'nofs' }] } }] }, catalogue(), { logger: log });
       expect.fail('mounted an unknown type');
     } catch (e) {
       expect(e).to.be.instanceOf(PluginLifecycleError);
-      expect(String((e as Error).message)).to.match(/nofs/);
+      expect((e as Error).message).to.match(/nofs/);
     }
   });
 });

@@ -12,7 +12,8 @@ import { newInode, type Inode } from '../inode.js';
 import type { InodeOperations } from '../inode-operations.js';
 import type { SuperBlock } from '../super.js';
 import { S_IFBLK, S_IFDIR, S_IFREG } from '../uapi/stat.js';
-import type { BlockDevice } from './deps.js';
+import type { BdevInodeInfo } from '../blkdev-file.js';
+import type { AddressSpaceOperations, BlockDevice } from './deps.js';
 
 interface DirState {
   readonly entries: Map<string, Inode>;
@@ -71,13 +72,16 @@ export const rootfsType: FileSystemType = Object.freeze({
 } satisfies FileSystemType);
 
 /**
- * devtmpfs: a directory of block-device nodes, one per disk of the block layer, created on lookup.
+ * devtmpfs: a directory of block-device nodes, one per disk of the block layer, created on lookup. Each node
+ * comes with the block device's own inode (`bd_inode`, not linked in any directory), whose page cache holds
+ * the device's buffered data.
  * @param bdevFops - the operations of a block-device node (block/fops.c `def_blk_fops`)
+ * @param bdevAops - the operations of a block device's page cache (block/fops.c `def_blk_aops`)
  * @param lookupBdev - the block layer's device lookup
- * @param listBdevs - every block device
  */
 export function devtmpfsType(
   bdevFops: FileOperations,
+  bdevAops: AddressSpaceOperations,
   lookupBdev: (name: string) => BlockDevice | undefined,
 ): FileSystemType {
   const nodes = new Map<BlockDevice, Inode>();
@@ -87,10 +91,15 @@ export function devtmpfsType(
       if (bdev === undefined) return Promise.resolve(undefined);
       let node = nodes.get(bdev);
       if (node === undefined) {
-        node = newInode(dir.iSb, nextIno(dir.iSb), S_IFBLK | 0o660);
+        const sb = dir.iSb;
+        node = newInode(sb, nextIno(sb), S_IFBLK | 0o660);
+        const bdInode = newInode(sb, nextIno(sb), S_IFBLK | 0o600, bdevAops);
+        const info: BdevInodeInfo = { bdev, bdInode, openers: 0 };
         node.iFop = bdevFops;
-        node.iPrivate = bdev;
-        node.iRdev = nodes.size + 1;
+        node.iPrivate = info;
+        node.iRdev = bdev.bdDev;
+        bdInode.iPrivate = info;
+        bdInode.iRdev = bdev.bdDev;
         nodes.set(bdev, node);
       }
       return Promise.resolve(node);

@@ -8,8 +8,9 @@ import { FMODE_READ, FMODE_WRITE, type File } from '../file.js';
 import type { FileOperations } from '../file-operations.js';
 import type { Inode } from '../inode.js';
 import type { FdTable } from '../fdtable.js';
+import { importIovec, importUbuf, iovIterAdvance, iovIterBvec } from '@stackemu/block';
 import { ITER_DEST, ITER_SOURCE, type IovIter, type MmStruct } from '../internal/deps.js';
-import type { VfsKernel } from '../internal/kernel.js';
+import type { VfsKernel } from '../vfs-kernel.js';
 import { Kiocb, kiocbSetRwFlags } from '../kiocb.js';
 import { fput } from '../open.js';
 import { rwVerifyArea, startAsyncRw } from '../read-write.js';
@@ -150,8 +151,8 @@ export class IoRingCtx {
   inflight = 0;
   private readonly pool: IoKiocb[] = [];
   private readonly overflow: IoUringCqe[] = [];
-  private waiter: { min: number; d: Deferred<void> } | undefined;
-  private drained: Deferred<void> | undefined;
+  private waiter: { min: number; d: Deferred<undefined> } | undefined;
+  private drained: Deferred<undefined> | undefined;
   private dying = false;
 
   /**
@@ -209,16 +210,19 @@ export class IoRingCtx {
     const w = this.waiter;
     if (w !== undefined && (this.rings.cqReady >= w.min || this.dying)) {
       this.waiter = undefined;
-      w.d.resolve();
+      w.d.resolve(undefined);
     }
     if (this.inflight === 0 && this.drained !== undefined) {
       const d = this.drained;
       this.drained = undefined;
-      d.resolve();
+      d.resolve(undefined);
     }
   }
 
-  /** Completes a request: models `io_req_rw_complete()` / `__io_req_complete_post()`. */
+  /**
+   * Completes a request: models `io_req_rw_complete()` / `__io_req_complete_post()`.
+   * @internal
+   */
   complete(req: IoKiocb, res: number): void {
     this.inflight--;
     const f = req.file;
@@ -299,20 +303,19 @@ export class IoRingCtx {
       if (file.fOp.readIter === undefined) return -EINVAL;
     }
     const dir = write ? ITER_SOURCE : ITER_DEST;
-    const up = this.k.up;
     let iter: IovIter | number;
     if (op === IORING_OP_READ_FIXED || op === IORING_OP_WRITE_FIXED) {
       const imu = this.bufTable.lookup(sqe.bufIndex, sqe.addr, sqe.len);
       if (typeof imu === 'number') return imu;
       const offset = sqe.addr - imu.ubuf;
-      iter = up.iovIterBvec(dir, imu.bvec, imu.bvec.length, offset + sqe.len);
-      if (offset > 0) up.iovIterAdvance(iter, offset);
+      iter = iovIterBvec(dir, imu.bvec, imu.bvec.length, offset + sqe.len);
+      if (offset > 0) iovIterAdvance(iter, offset);
     } else if (op === IORING_OP_READV || op === IORING_OP_WRITEV) {
       const iov = sqe.iov;
       if (iov === undefined) return -EINVAL;
-      iter = up.importIovec(dir, this.mm, iov, sqe.len);
+      iter = importIovec(dir, this.mm, iov, sqe.len);
     } else {
-      iter = up.importUbuf(dir, this.mm, sqe.addr, sqe.len);
+      iter = importUbuf(dir, this.mm, sqe.addr, sqe.len);
     }
     if (typeof iter === 'number') return iter;
     const req = this.allocReq(file, sqe);
@@ -351,9 +354,9 @@ export class IoRingCtx {
     req.file = file;
     this.inflight++;
     const end = sqe.len > 0 ? sqe.off + sqe.len : Number.MAX_SAFE_INTEGER;
-    void vfsFsyncRange(file, sqe.off, end, (sqe.rwFlags & IORING_FSYNC_DATASYNC) !== 0).then((res) =>
-      this.complete(req, res),
-    );
+    void vfsFsyncRange(file, sqe.off, end, (sqe.rwFlags & IORING_FSYNC_DATASYNC) !== 0).then((res) => {
+      this.complete(req, res);
+    });
     return 0;
   }
 
@@ -367,7 +370,7 @@ export class IoRingCtx {
       // Nothing can ever complete: the kernel would sleep until a signal.
       return -EINTR;
     }
-    const d = this.k.scheduler.defer<void>();
+    const d = this.k.scheduler.defer<undefined>();
     this.waiter = { min: minComplete, d };
     return d.promise.then(() => {
       this.flushOverflow();
@@ -383,10 +386,10 @@ export class IoRingCtx {
     this.dying = true;
     this.wake();
     if (this.inflight > 0) {
-      this.drained ??= this.k.scheduler.defer<void>();
+      this.drained ??= this.k.scheduler.defer<undefined>();
       await this.drained.promise;
     }
-    if (this.bufTable.nr > 0) this.bufTable.unregister(this.k.up);
+    if (this.bufTable.nr > 0) this.bufTable.unregister(this.k.up.gup);
   }
 
   /**
@@ -397,10 +400,10 @@ export class IoRingCtx {
     switch (opcode) {
       case IORING_REGISTER_BUFFERS:
         if (arg === undefined) return -EINVAL;
-        return this.bufTable.register(this.k.up, this.mm, arg, nrArgs);
+        return this.bufTable.register(this.k.up.gup, this.mm, arg, nrArgs);
       case IORING_UNREGISTER_BUFFERS:
         if (arg !== undefined || nrArgs !== 0) return -EINVAL;
-        return this.bufTable.unregister(this.k.up);
+        return this.bufTable.unregister(this.k.up.gup);
       default:
         return -EINVAL;
     }

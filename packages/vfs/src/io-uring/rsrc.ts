@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 import { EBUSY, EFAULT, EINVAL, ENXIO, EOVERFLOW } from '@stackemu/core';
-import { FOLL_LONGTERM, FOLL_WRITE, PAGE_SHIFT, PAGE_SIZE, type BioVec, type MmStruct, type RefOwner, type Upstream } from '../internal/deps.js';
+import { FOLL_LONGTERM, FOLL_WRITE, PAGE_SHIFT, PAGE_SIZE, type BioVec, type Gup, type MmStruct, type RefOwner } from '../internal/deps.js';
 import { IORING_MAX_REG_BUFFERS } from '../uapi/io-uring.js';
 import type { Iovec } from '../uapi/aio-abi.js';
 
@@ -45,7 +45,7 @@ export class IoBufTable implements RefOwner {
   /**
    * Models `io_sqe_buffers_register()` (io_uring/rsrc.c): validates each iovec and pins its pages with
    * `pin_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM)`.
-   * @param up - mm
+   * @param gup - mm's GUP
    * @param mm - the ring owner's address space
    * @param iovs - the buffers
    * @param nrArgs - how many of `iovs` to register
@@ -53,7 +53,7 @@ export class IoBufTable implements RefOwner {
    * `-EFAULT` (zero length, over 1 GiB, or pages not all pinned), `-EOVERFLOW`; on failure nothing stays
    * pinned
    */
-  register(up: Upstream, mm: MmStruct, iovs: readonly Iovec[], nrArgs: number): number {
+  register(gup: Gup, mm: MmStruct, iovs: readonly Iovec[], nrArgs: number): number {
     if (this.nr !== 0) return -EBUSY;
     if (nrArgs <= 0 || nrArgs > IORING_MAX_REG_BUFFERS || iovs.length < nrArgs) return -EINVAL;
     const bufs: (IoMappedUbuf | undefined)[] = [];
@@ -68,14 +68,14 @@ export class IoBufTable implements RefOwner {
         err = -EOVERFLOW;
       }
       if (err === 0 && iov.iovBase !== 0) {
-        const r = this.pin(up, mm, iov.iovBase, iov.iovLen);
+        const r = this.pin(gup, mm, iov.iovBase, iov.iovLen);
         if (typeof r === 'number') err = r;
         else bufs.push(r);
       } else if (err === 0) {
         bufs.push(undefined);
       }
       if (err < 0) {
-        for (const b of bufs) if (b !== undefined) up.unpinUserPages(b.pages, b.pages.length, this);
+        for (const b of bufs) if (b !== undefined) gup.unpinUserPages(b.pages, b.pages.length, this);
         return err;
       }
     }
@@ -84,14 +84,14 @@ export class IoBufTable implements RefOwner {
     return 0;
   }
 
-  private pin(up: Upstream, mm: MmStruct, ubuf: number, len: number): IoMappedUbuf | number {
+  private pin(gup: Gup, mm: MmStruct, ubuf: number, len: number): IoMappedUbuf | number {
     const start = Math.floor(ubuf / PAGE_SIZE) * PAGE_SIZE;
     const end = Math.ceil((ubuf + len) / PAGE_SIZE) * PAGE_SIZE;
     const nrPages = (end - start) >> PAGE_SHIFT;
     const pages: number[] = [];
-    const got = up.pinUserPagesFast(mm, start, nrPages, FOLL_WRITE | FOLL_LONGTERM, pages, this);
+    const got = gup.pinUserPagesFast(mm, start, nrPages, FOLL_WRITE | FOLL_LONGTERM, pages, this);
     if (got !== nrPages) {
-      if (got > 0) up.unpinUserPages(pages, got, this);
+      if (got > 0) gup.unpinUserPages(pages, got, this);
       return got < 0 ? got : -EFAULT;
     }
     const bvec: BioVec[] = [];
@@ -108,12 +108,12 @@ export class IoBufTable implements RefOwner {
 
   /**
    * Models `io_sqe_buffers_unregister()` (io_uring/rsrc.c): unpins every buffer.
-   * @param up - mm
+   * @param gup - mm's GUP
    * @returns 0, or `-ENXIO` if nothing is registered
    */
-  unregister(up: Upstream): number {
+  unregister(gup: Gup): number {
     if (this.nr === 0) return -ENXIO;
-    for (const b of this.bufs) if (b !== undefined) up.unpinUserPages(b.pages, b.pages.length, this);
+    for (const b of this.bufs) if (b !== undefined) gup.unpinUserPages(b.pages, b.pages.length, this);
     this.bufs = [];
     this.nr = 0;
     return 0;

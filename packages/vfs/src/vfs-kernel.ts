@@ -1,15 +1,17 @@
 /**
  * What per-process code (syscalls, aio, io_uring) reaches of the machine-wide vfs state.
- * @internal
  * @packageDocumentation
  */
 import type { Scheduler } from '@stackemu/core';
-import type { NameiContext } from '../namei.js';
-import type { Upstream } from './deps.js';
-import type { File } from '../file.js';
-import type { FileOperations } from '../file-operations.js';
+import type { NameiContext } from './namei.js';
+import type { Upstream } from './upstream.js';
+import type { File } from './file.js';
+import type { FileOperations } from './file-operations.js';
 
-/** The machine-wide vfs state a process's syscalls use. */
+/**
+ * The machine-wide vfs state a process's syscalls, AIO contexts and io_uring rings use (what the kernel
+ * reaches through globals: the mount namespace, the anonymous inode, the clock).
+ */
 export interface VfsKernel extends NameiContext {
   /** Virtual time. */
   readonly scheduler: Scheduler;

@@ -1,0 +1,290 @@
+/**
+ * One running job (`struct thread_data`, fio.h): its options, files, I/O units, random states, counters and
+ * statistics.
+ * @packageDocumentation
+ */
+import type { Scheduler } from '@stackemu/core';
+import type { FioFile } from './fio-file.js';
+import type { FioProcess } from './fio-host.js';
+import type { IoEngineOps } from './ioengines.js';
+import { IoHistory } from './iolog.js';
+import type { IoU } from './io-u.js';
+import type { IoMem } from './memory.js';
+import type { VerifyFailure } from './verify.js';
+import type { FioJob } from './init.js';
+import {
+  FIO_RAND_BLOCK_OFF,
+  FIO_RAND_BS_OFF,
+  FIO_RAND_BS1_OFF,
+  FIO_RAND_BS2_OFF,
+  FIO_RAND_BUF_OFF,
+  FIO_RAND_FILE_OFF,
+  FIO_RAND_MIX_OFF,
+  FIO_RAND_SEQ_RAND_READ_OFF,
+  FIO_RAND_VER_OFF,
+  FIO_RANDSEED,
+  FrandState,
+} from './rand.js';
+import { ThreadStat } from './stat.js';
+import { tdRandom, type ThreadOptions } from './thread-options.js';
+
+/** Models the `TD_*` run states (fio.h) the runner uses. */
+export type RunState = 'not_created' | 'initialized' | 'ramp' | 'running' | 'verifying' | 'fsyncing' | 'finishing' | 'exited';
+
+/**
+ * Models `struct thread_data` (fio.h).
+ */
+export class ThreadData {
+  /** Options (fixed up). */
+  readonly o: ThreadOptions;
+  /** Statistics. */
+  readonly ts = new ThreadStat();
+  /** Files. */
+  readonly files: FioFile[] = [];
+  /** All I/O units. */
+  ioUAll: IoU[] = [];
+  /** Free I/O units (`io_u_freelist`, a stack as in fio). */
+  freelist: IoU[] = [];
+  /** Requeued I/O units (`io_u_requeues`). */
+  requeues: IoU[] = [];
+  /** The process the job runs in. */
+  proc: FioProcess | undefined;
+  /** The engine. */
+  engine: IoEngineOps | undefined;
+  /** Engine private state (`io_ops_data`). */
+  engineData: unknown;
+  /** Run state. */
+  runstate: RunState = 'not_created';
+  /** errno of a failure. */
+  error = 0;
+  /** Text of the failure (`verror`). */
+  verror = '';
+  /** `terminate`. */
+  terminate = false;
+  /** `done`. */
+  done = false;
+  /** I/Os taken from the freelist and not yet put back (`cur_depth`). */
+  curDepth = 0;
+  /** Queued but not committed (`io_u_queued`). */
+  ioUQueued = 0;
+  /** Committed, not completed (`io_u_in_flight`). */
+  ioUInFlight = 0;
+  /** I/Os issued per direction (`io_issues`). */
+  readonly ioIssues = [0, 0, 0];
+  /** Bytes issued per direction (`io_issue_bytes`). */
+  readonly ioIssueBytes = [0, 0, 0];
+  /** Bytes completed (`io_bytes`). */
+  readonly ioBytes = [0, 0, 0];
+  /** I/Os completed (`io_blocks`). */
+  readonly ioBlocks = [0, 0, 0];
+  /** Bytes completed, excluding verify reads (`this_io_bytes`). */
+  readonly thisIoBytes = [0, 0, 0];
+  /** I/Os completed, excluding verify reads (`this_io_blocks`). */
+  readonly thisIoBlocks = [0, 0, 0];
+  /** Bytes at the last bandwidth sample (`stat_io_bytes`). */
+  readonly statIoBytes = [0, 0, 0];
+  /** I/Os at the last IOPS sample (`stat_io_blocks`). */
+  readonly statIoBlocks = [0, 0, 0];
+  /** Bytes done this loop (`bytes_done`). */
+  readonly bytesDone = [0, 0, 0];
+  /** Bytes verified. */
+  bytesVerified = 0;
+  /** `rwmix_ddir`. */
+  rwmixDdir = 0;
+  /** `rwmix_issues`. */
+  rwmixIssues = 0;
+  /** `ddir_seq_nr` countdown. */
+  ddirSeqNr = 1;
+  /** `last_was_sync`. */
+  lastWasSync = false;
+  /** `last_ddir`. */
+  lastDdir = 0;
+  /** Files finished (`nr_done_files`). */
+  nrDoneFiles = 0;
+  /** Files open. */
+  nrOpenFiles = 0;
+  /** Round-robin cursor (`next_file`). */
+  nextFile = 0;
+  /** `file_service_file`. */
+  fileServiceFile: FioFile | undefined;
+  /** `file_service_left`. */
+  fileServiceLeft = 0;
+  /** `file_service_nr`. */
+  fileServiceNr = 1;
+  /** Total loops (`td->loops`). */
+  loops = 1;
+  /** Start of the job (`epoch`, virtual ns). */
+  epoch = 0;
+  /** Start of the current loop phase (`start`, virtual ns). */
+  start = 0;
+  /** `ramp_time_over`. */
+  rampTimeOver = false;
+  /** Per-direction elapsed µs of `update_runtime()`. */
+  readonly elapsedUs = [0, 0, 0];
+  /** Time of the last bandwidth sample. */
+  bwSampleTime = 0;
+  /** Time of the last IOPS sample. */
+  iopsSampleTime = 0;
+  /** The verify log. */
+  ioHist: IoHistory;
+  /** `verify_batch` left. */
+  verifyBatch = 0;
+  /** Verify reads issued (numbers verify I/Os in experimental mode). */
+  verifyReadIssues = 0;
+  /** `TD_F_VER_BACKLOG`. */
+  verBacklog = false;
+  /** `TD_F_DO_VERIFY`: populate verify headers on writes. */
+  doVerifyFlag = false;
+  /** Job's per-purpose seeds. */
+  randSeeds: bigint[] = [];
+  /** Block offsets (`random_state`). */
+  randomState = new FrandState(0);
+  /** Block sizes per direction (`bsrange_state`). */
+  readonly bsrangeState = [new FrandState(0), new FrandState(0), new FrandState(0)];
+  /** Verify data seeds (`verify_state`). */
+  verifyState = new FrandState(0);
+  /** rwmix (`rwmix_state`). */
+  rwmixState = new FrandState(0);
+  /** File selection (`next_file_state`). */
+  nextFileState = new FrandState(0);
+  /** Sequential/random mix (`seq_rand_state`). */
+  readonly seqRandState = [new FrandState(0), new FrandState(0), new FrandState(0)];
+  /** Buffer contents (`buf_state`). */
+  bufState = new FrandState(0);
+  /** Notes for stackemu's report (modelling limits met during the run). */
+  readonly notes: string[] = [];
+  /** The io_u being completed's scratch buffer for verify and fills. */
+  scratch = new Uint8Array(0);
+  /** Total I/O size (`total_io_size`). */
+  totalIoSize = 0;
+  /** Completion events returned by getevents, in order (engine fills). */
+  events: IoU[] = [];
+  /** The data-set size after setup (`o->size` as setup_files() leaves it). */
+  setSize = 0;
+  /** A note about cache invalidation was recorded. */
+  invalidateNoted = false;
+  /** The io_u buffer area. */
+  ioMem: IoMem | undefined;
+  /** Files done with I/O, waiting for the loop to close them. */
+  readonly toClose: FioFile[] = [];
+  /** Verify mismatches seen (offset and reason), reported by the runner. */
+  readonly verifyFailures: VerifyFailure[] = [];
+  /** `end_io` of verify reads, bound to this job. */
+  verifyEndIo: ((io: IoU) => number) | undefined;
+  /** Block generator of a non-uniform `random_distribution` (zipf, pareto, normal): block or -1. */
+  distribution: ((f: FioFile, lastb: number) => number) | undefined;
+
+  /**
+   * @param job - the parsed job
+   * @param sched - virtual time
+   */
+  constructor(
+    readonly job: FioJob,
+    readonly sched: Scheduler,
+  ) {
+    this.o = job.o;
+    this.loops = Math.max(1, this.o.loops);
+    this.ioHist = new IoHistory(false);
+    this.ts.name = this.o.name;
+    this.ts.description = this.o.description;
+    this.ts.groupid = job.groupid;
+    this.ts.clatPercentiles = this.o.clatPercentiles;
+    this.ts.latPercentiles = this.o.latPercentiles;
+    this.ts.slatPercentiles = this.o.slatPercentiles;
+    this.ts.percentileList = [...this.o.percentileList];
+    this.ts.percentilePrecision = this.o.percentilePrecision;
+    this.ts.kbBase = this.o.kbBase;
+    this.ts.sigFigs = this.o.sigFigs;
+  }
+
+  /** The thread number (1-based). */
+  get threadNumber(): number {
+    return this.job.threadNumber;
+  }
+
+  /** Models `td_verror()` (fio.h): records the first error. */
+  verror2(err: number, what: string): void {
+    if (this.error !== 0) return;
+    this.error = err;
+    this.verror = `${errnoName(err)}: ${what}`;
+  }
+
+  /**
+   * Models `setup_random_seeds()` + `td_fill_rand_seeds()` (init.c): fixed seeds from randseed (or fresh ones
+   * when `randrepeat=0` without randseed), then every generator seeded from them.
+   * @param fresh - source of fresh seeds for non-repeatable jobs
+   */
+  fillRandSeeds(fresh: () => bigint): void {
+    const o = this.o;
+    if (this.randSeeds.length === 0) {
+      if (!o.randRepeatable && !o.randSeedSet) {
+        this.randSeeds = Array.from({ length: 21 }, () => fresh());
+      } else {
+        let seed = o.randSeed;
+        const mul = 0x9e370001n;
+        for (let i = 0; i < 4; i++) seed = BigInt.asUintN(64, seed * mul);
+        for (let i = 0; i < 21; i++) {
+          this.randSeeds.push(BigInt.asUintN(64, seed * BigInt(this.threadNumber) + BigInt(i)));
+          seed = BigInt.asUintN(64, seed * mul);
+        }
+      }
+      if (o.allRandRepeatable) {
+        this.randSeeds = this.randSeeds.map((_s, i) => BigInt.asUintN(64, FIO_RANDSEED * BigInt(this.threadNumber) + BigInt(i)));
+      }
+    }
+    const s = this.randSeeds;
+    const readSeed = s[FIO_RAND_BS_OFF] as bigint;
+    let writeSeed = s[FIO_RAND_BS1_OFF] as bigint;
+    let trimSeed = s[FIO_RAND_BS2_OFF] as bigint;
+    if (o.verify !== 'none') writeSeed = readSeed;
+    if ((o.tdDdir & 10) === 10) trimSeed = writeSeed;
+    this.bsrangeState[0]?.seed(readSeed);
+    this.bsrangeState[1]?.seed(writeSeed);
+    this.bsrangeState[2]?.seed(trimSeed);
+    this.verifyState.seed(s[FIO_RAND_VER_OFF] as bigint);
+    this.rwmixState.seed(s[FIO_RAND_MIX_OFF] as bigint);
+    this.nextFileState.seed(s[FIO_RAND_FILE_OFF] as bigint);
+    if (tdRandom(o)) {
+      if (o.randRepeatable) s[FIO_RAND_BLOCK_OFF] = BigInt.asUintN(64, FIO_RANDSEED * BigInt(this.threadNumber));
+      this.randomState.seed(s[FIO_RAND_BLOCK_OFF] as bigint);
+      for (const st of this.seqRandState) st.seed(s[FIO_RAND_SEQ_RAND_READ_OFF] as bigint);
+    }
+    this.bufState.seed(s[FIO_RAND_BUF_OFF] as bigint);
+  }
+
+  /** Models `in_ramp_time()` (time.c). */
+  inRampTime(): boolean {
+    return this.o.rampTime !== 0 && !this.rampTimeOver;
+  }
+
+  /** Models `utime_since_now(&td->epoch)`: µs since the job started. */
+  usSinceEpoch(): number {
+    return Math.trunc((this.sched.now() - this.epoch) / 1000);
+  }
+}
+
+/** Linux errno names for fio's `td_verror()` text. */
+export function errnoName(err: number): string {
+  const names: Readonly<Record<number, string>> = {
+    1: 'Operation not permitted',
+    2: 'No such file or directory',
+    5: 'Input/output error',
+    9: 'Bad file descriptor',
+    11: 'Resource temporarily unavailable',
+    12: 'Cannot allocate memory',
+    14: 'Bad address',
+    16: 'Device or resource busy',
+    17: 'File exists',
+    19: 'No such device',
+    20: 'Not a directory',
+    21: 'Is a directory',
+    22: 'Invalid argument',
+    24: 'Too many open files',
+    27: 'File too large',
+    28: 'No space left on device',
+    30: 'Read-only file system',
+    84: 'Invalid or incomplete multibyte or wide character',
+    95: 'Operation not supported',
+  };
+  return names[err] ?? `errno ${err}`;
+}

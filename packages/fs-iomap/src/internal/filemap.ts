@@ -1,0 +1,79 @@
+/**
+ * The page-cache calls of `mm/filemap.c` that iomap direct I/O makes around the I/O
+ * (`kiocb_write_and_wait()`, `kiocb_invalidate_pages()`, `kiocb_invalidate_post_direct_write()`), built on
+ * mm's page cache.
+ * @internal
+ * @packageDocumentation
+ */
+import { EAGAIN } from '@stackemu/core';
+import {
+  PAGECACHE_TAG_DIRTY,
+  PAGECACHE_TAG_WRITEBACK,
+  filemapTaggedIndexes,
+  filemapWriteAndWaitRange,
+  invalidateInodePages2Range,
+  PAGE_SIZE,
+  type AddressSpace,
+} from '@stackemu/mm';
+import { IOCB_NOWAIT } from '@stackemu/vfs';
+import type { Kiocb } from './upstream.js';
+
+function mappingOf(iocb: Kiocb): AddressSpace {
+  return iocb.kiFilp.fInode.iMapping as unknown as AddressSpace;
+}
+
+/**
+ * Models `filemap_range_needs_writeback()` (mm/filemap.c): a cached page of the byte range is dirty or under
+ * writeback.
+ */
+function filemapRangeNeedsWriteback(mapping: AddressSpace, start: number, end: number): boolean {
+  if (mapping.nrpages === 0) return false;
+  const a = Math.floor(start / PAGE_SIZE);
+  const b = Math.floor(end / PAGE_SIZE);
+  return filemapTaggedIndexes(mapping, PAGECACHE_TAG_DIRTY, a, b).length > 0 || filemapTaggedIndexes(mapping, PAGECACHE_TAG_WRITEBACK, a, b).length > 0;
+}
+
+/**
+ * Models `kiocb_write_and_wait()` (mm/filemap.c): writes back and waits for cached pages of the range before
+ * a direct read.
+ * @returns 0, `-EAGAIN` (`IOCB_NOWAIT` and pages need writeback) or the writeback's `-errno`; a promise when
+ * it must wait
+ */
+export function kiocbWriteAndWait(iocb: Kiocb, count: number): number | Promise<number> {
+  const mapping = mappingOf(iocb);
+  if (mapping.nrpages === 0) return 0;
+  const pos = iocb.kiPos;
+  const end = pos + count - 1;
+  if ((iocb.kiFlags & IOCB_NOWAIT) !== 0) return filemapRangeNeedsWriteback(mapping, pos, end) ? -EAGAIN : 0;
+  return filemapWriteAndWaitRange(mapping, pos, end);
+}
+
+/**
+ * Models `kiocb_invalidate_pages()` (mm/filemap.c): writes back and drops cached pages of the range before
+ * a direct write.
+ * @returns 0, `-EAGAIN` (`IOCB_NOWAIT` with cached pages) or `-EBUSY` (a page could not be dropped); a promise
+ * when it must wait
+ */
+export function kiocbInvalidatePages(iocb: Kiocb, count: number): number | Promise<number> {
+  const mapping = mappingOf(iocb);
+  if (mapping.nrpages === 0) return 0;
+  const pos = iocb.kiPos;
+  const end = pos + count - 1;
+  const first = Math.floor(pos / PAGE_SIZE);
+  const last = Math.floor(end / PAGE_SIZE);
+  if ((iocb.kiFlags & IOCB_NOWAIT) !== 0) {
+    return filemapRangeNeedsWriteback(mapping, pos, end) ? -EAGAIN : invalidateInodePages2Range(mapping, first, last);
+  }
+  return filemapWriteAndWaitRange(mapping, pos, end).then((r) => (r < 0 ? r : invalidateInodePages2Range(mapping, first, last)));
+}
+
+/**
+ * Models `kiocb_invalidate_post_direct_write()` (mm/filemap.c): drops pages cached (by readahead or a racing
+ * fault) while a direct write ran. A failure is tolerated, as in the kernel ("tough, the write still worked").
+ */
+export function kiocbInvalidatePostDirectWrite(iocb: Kiocb, count: number): void {
+  const mapping = mappingOf(iocb);
+  if (mapping.nrpages === 0) return;
+  const pos = iocb.kiPos;
+  invalidateInodePages2Range(mapping, Math.floor(pos / PAGE_SIZE), Math.floor((pos + count - 1) / PAGE_SIZE));
+}
