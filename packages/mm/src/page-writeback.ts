@@ -94,11 +94,58 @@ export function filemapTaggedIndexes(
   end = Number.MAX_SAFE_INTEGER,
 ): number[] {
   const m = asImpl(mapping);
-  let src: Iterable<number>;
-  if (tag === PAGECACHE_TAG_DIRTY) src = m.dirtyTag;
-  else if (tag === PAGECACHE_TAG_WRITEBACK) src = m.writebackTag;
-  else src = [...m.pages].filter(([, p]) => (m.core.mem.pageFlags(p) & PG_towrite) !== 0).map(([i]) => i);
-  return [...src].filter((i) => i >= start && i <= end).sort((a, b) => a - b);
+  if (tag === PAGECACHE_TAG_DIRTY || tag === PAGECACHE_TAG_WRITEBACK) {
+    const set = tag === PAGECACHE_TAG_DIRTY ? m.dirtyTag : m.writebackTag;
+    if (end - start < set.size) {
+      // A short range (one I/O's pages): probe each index instead of scanning the whole tag set.
+      const out: number[] = [];
+      for (let i = start; i <= end; i++) if (set.has(i)) out.push(i);
+      return out;
+    }
+    return [...set].filter((i) => i >= start && i <= end).sort((a, b) => a - b);
+  }
+  const mem = m.core.mem;
+  if (end - start < m.pages.size) {
+    const out: number[] = [];
+    for (let i = start; i <= end; i++) {
+      const p = m.lookup(i);
+      if (p >= 0 && (mem.pageFlags(p) & PG_towrite) !== 0) out.push(i);
+    }
+    return out;
+  }
+  const src = [...m.pages].filter(([, p]) => (mem.pageFlags(p) & PG_towrite) !== 0).map(([i]) => i);
+  return src.filter((i) => i >= start && i <= end).sort((a, b) => a - b);
+}
+
+/**
+ * True if the tag set `set` holds an index in [first, last], in O(min(range, set size)) and without
+ * allocating (the `xa_find()` of a tagged range).
+ */
+function rangeTagged(set: ReadonlySet<number>, first: number, last: number): boolean {
+  if (set.size === 0 || last < first) return false;
+  if (last - first < set.size) {
+    for (let i = first; i <= last; i++) if (set.has(i)) return true;
+    return false;
+  }
+  for (const i of set) if (i >= first && i <= last) return true;
+  return false;
+}
+
+/**
+ * Models `filemap_range_needs_writeback()` (mm/filemap.c): a cached page of the byte range [start, end] is
+ * dirty or under writeback, so a direct I/O there must first write back or wait.
+ * @param mapping - the file's page cache
+ * @param start - first byte
+ * @param end - last byte (inclusive)
+ * @returns true if the range has a dirty or writeback-tagged page
+ * @remarks Called per direct I/O: costs O(min(pages in range, tagged pages)), allocates nothing.
+ */
+export function filemapRangeNeedsWriteback(mapping: AddressSpace, start: number, end: number): boolean {
+  const m = asImpl(mapping);
+  if (m.nrpages === 0 || end < start) return false;
+  const first = Math.floor(start / PAGE_SIZE);
+  const last = Math.floor(end / PAGE_SIZE);
+  return rangeTagged(m.dirtyTag, first, last) || rangeTagged(m.writebackTag, first, last);
 }
 
 /**
@@ -107,11 +154,16 @@ export function filemapTaggedIndexes(
  */
 export function tagPagesForWriteback(mapping: AddressSpace, start: number, end: number): void {
   const m = asImpl(mapping);
-  for (const i of m.dirtyTag) {
-    if (i < start || i > end) continue;
+  const tag = (i: number): void => {
     const p = m.lookup(i);
     if (p >= 0) m.core.mem.setPageFlag(p, PG_towrite);
+  };
+  if (end - start < m.dirtyTag.size) {
+    // A short range (one direct I/O's): probe its indexes rather than walk every dirty page.
+    for (let i = start; i <= end; i++) if (m.dirtyTag.has(i)) tag(i);
+    return;
   }
+  for (const i of m.dirtyTag) if (i >= start && i <= end) tag(i);
 }
 
 /**

@@ -10,8 +10,12 @@ import {
   PROT_WRITE,
   filemapCheckErrors,
   filemapGetFolio,
+  filemapRangeNeedsWriteback,
   filemapReadFolio,
+  filemapTaggedIndexes,
+  folioMarkDirty,
   folioUnlock,
+  PAGECACHE_TAG_DIRTY,
   invalidateInodePages2Range,
   mappingSetError,
   mmFilemapAddToPageCache,
@@ -229,5 +233,39 @@ describe('truncation and invalidation', () => {
     child.exit();
     expect(w.vm('nr_shmem')).to.equal(0);
     expect(w.mem.nrFreePages()).to.equal(w.mem.totalPages - 1);
+  });
+});
+
+describe('filemapRangeNeedsWriteback()', () => {
+  it('agrees with the tagged-index listing for any byte range (dirty and writeback tags)', async () => {
+    const { default: fc } = await import('fast-check');
+    const w = await mmWorld();
+    const f = fakeFile(w.mm, w.mem, w.machine.scheduler);
+    // Pages 0..63 cached; a scattered subset dirty.
+    const dirty = new Set<number>();
+    for (let i = 0; i < 64; i++) {
+      const pfn = filemapGetFolio(f.mapping, i, FGP_CREAT | FGP_LOCK);
+      if (i % 7 === 3 || i === 40 || i === 41) {
+        folioMarkDirty(f.mapping, pfn);
+        dirty.add(i);
+      }
+      folioUnlock(f.mapping, pfn);
+    }
+    fc.assert(
+      fc.property(fc.nat(70 * P), fc.nat(8 * P), (start, len) => {
+        const end = start + len;
+        const first = Math.floor(start / P);
+        const last = Math.floor(end / P);
+        let expected = false;
+        for (let i = first; i <= last; i++) if (dirty.has(i)) expected = true;
+        expect(filemapRangeNeedsWriteback(f.mapping, start, end)).to.equal(expected);
+        expect(filemapTaggedIndexes(f.mapping, PAGECACHE_TAG_DIRTY, first, last)).to.deep.equal(
+          [...dirty].filter((i) => i >= first && i <= last).sort((a, b) => a - b),
+        );
+      }),
+      { seed: 7, numRuns: 300 },
+    );
+    expect(filemapRangeNeedsWriteback(f.mapping, 0, 64 * P)).to.equal(true);
+    expect(filemapRangeNeedsWriteback(f.mapping, 4 * P, 9 * P + 100)).to.equal(false);
   });
 });

@@ -7,11 +7,9 @@ import { EAGAIN, EBUSY, EFAULT, EFBIG, EINVAL, EIOCBQUEUED } from '@stackemu/cor
 import { copyPageFromIter, copyPageToIter, iovIterRevert, iovIterTruncate } from '@stackemu/block';
 import {
   FGP_CREAT,
-  PAGECACHE_TAG_DIRTY,
-  PAGECACHE_TAG_WRITEBACK,
   filemapGetFolio,
   filemapReadFolio,
-  filemapTaggedIndexes,
+  filemapRangeNeedsWriteback,
   filemapWriteAndWaitRange,
   folioLock,
   folioMarkDirty,
@@ -102,23 +100,6 @@ export async function filemapRead(io: BufferedIo, iocb: Kiocb, iter: IovIter, al
   }
   iocb.kiPos = pos;
   return done;
-}
-
-/**
- * Models `filemap_range_needs_writeback()` (mm/filemap.c): dirty or writeback folios in `[start, end]`.
- * @param mapping - the page cache
- * @param start - first byte
- * @param end - last byte (inclusive)
- * @returns true if a direct I/O there must first write back or wait
- */
-export function filemapRangeNeedsWriteback(mapping: AddressSpace, start: number, end: number): boolean {
-  if (mapping.nrpages === 0) return false;
-  const first = Math.floor(start / PAGE_SIZE);
-  const last = Math.floor(end / PAGE_SIZE);
-  return (
-    filemapTaggedIndexes(mapping, PAGECACHE_TAG_DIRTY, first, last).length > 0 ||
-    filemapTaggedIndexes(mapping, PAGECACHE_TAG_WRITEBACK, first, last).length > 0
-  );
 }
 
 /**

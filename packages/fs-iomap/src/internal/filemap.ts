@@ -7,9 +7,7 @@
  */
 import { EAGAIN } from '@stackemu/core';
 import {
-  PAGECACHE_TAG_DIRTY,
-  PAGECACHE_TAG_WRITEBACK,
-  filemapTaggedIndexes,
+  filemapRangeNeedsWriteback,
   filemapWriteAndWaitRange,
   invalidateInodePages2Range,
   PAGE_SIZE,
@@ -20,17 +18,6 @@ import type { Kiocb } from './upstream.js';
 
 function mappingOf(iocb: Kiocb): AddressSpace {
   return iocb.kiFilp.fInode.iMapping as unknown as AddressSpace;
-}
-
-/**
- * Models `filemap_range_needs_writeback()` (mm/filemap.c): a cached page of the byte range is dirty or under
- * writeback.
- */
-function filemapRangeNeedsWriteback(mapping: AddressSpace, start: number, end: number): boolean {
-  if (mapping.nrpages === 0) return false;
-  const a = Math.floor(start / PAGE_SIZE);
-  const b = Math.floor(end / PAGE_SIZE);
-  return filemapTaggedIndexes(mapping, PAGECACHE_TAG_DIRTY, a, b).length > 0 || filemapTaggedIndexes(mapping, PAGECACHE_TAG_WRITEBACK, a, b).length > 0;
 }
 
 /**
