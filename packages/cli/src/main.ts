@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 import { createLogger, createMachine, createRng, VirtualScheduler, type Machine, type Plugin, type StackConfig } from '@stackemu/core';
-import { machineFioHost, parseOptions, runFio, type FioHost, type FioRunResult, type ThreadData } from '@stackemu/fio';
+import { checkStrTime, machineFioHost, parseOptions, runFio, type FioHost, type FioRunResult, type ThreadData } from '@stackemu/fio';
 import { catalogue } from './catalogue.js';
 import { ChromeTrace } from './chrome-trace.js';
 import { mapDevicePaths } from './device-map.js';
@@ -32,8 +32,10 @@ export interface CliIo {
 const USAGE = `usage: stackemu <command> [options]
 
 commands:
-  fio [--stack FILE|NAME] [--set key=value]... [--seed N] [--trace out.json] [fio options...] [job files...]
-        run fio jobs on an emulated stack (default: the built-in "default" stack)
+  fio [--stack FILE|NAME] [--set key=value]... [--seed N] [--trace out.json] [--stop-after TIME]
+      [fio options...] [job files...]
+        run fio jobs on an emulated stack (default: the built-in "default" stack); --stop-after ends every
+        job at that virtual time (fio units, seconds by default), as fio does on Ctrl-C
   stacks   list the built-in stacks
   plugins  list the plugins stacks can be built from, with their parameters
 `;
@@ -49,6 +51,7 @@ interface FioCliArgs {
   readonly sets: string[];
   readonly seed: string | undefined;
   readonly trace: string | undefined;
+  readonly stopAfter: string | undefined;
   readonly fioArgv: string[];
 }
 
@@ -56,6 +59,7 @@ function splitFioArgs(argv: readonly string[]): FioCliArgs {
   let stack: string | undefined;
   let seed: string | undefined;
   let trace: string | undefined;
+  let stopAfter: string | undefined;
   const sets: string[] = [];
   const fioArgv: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -71,9 +75,10 @@ function splitFioArgs(argv: readonly string[]): FioCliArgs {
     else if (a === '--set' || a.startsWith('--set=')) sets.push(take('--set'));
     else if (a === '--seed' || a.startsWith('--seed=')) seed = take('--seed');
     else if (a === '--trace' || a.startsWith('--trace=')) trace = take('--trace');
+    else if (a === '--stop-after' || a.startsWith('--stop-after=')) stopAfter = take('--stop-after');
     else fioArgv.push(a);
   }
-  return { stack, sets, seed, trace, fioArgv };
+  return { stack, sets, seed, trace, stopAfter, fioArgv };
 }
 
 /**
@@ -119,6 +124,12 @@ function progressLine(tds: readonly ThreadData[], m: Machine, wallNs: number): s
 export async function fioCommand(io: CliIo, argv: readonly string[]): Promise<number> {
   const a = splitFioArgs(argv);
   const cfg = resolveStackArg(io, a.stack, a.sets, a.seed);
+  let stopAfterNs: number | undefined;
+  if (a.stopAfter !== undefined) {
+    const us = checkStrTime(a.stopAfter, true);
+    if (us === undefined || us <= 0) throw new UsageError(`stackemu: --stop-after ${a.stopAfter}: expected a time (10, 500ms, 2m)`);
+    stopAfterNs = us * 1000;
+  }
   // Parse first: bad or unsupported options fail before a machine is built.
   const inv = parseOptions(a.fioArgv, { env: io.env, keywords: { pagesize: 4096, mbMemory: 4096, ncpus: 2 }, readFile: (p) => io.readFile(p) });
   if (inv.cmd.version || inv.cmd.parseOnly || inv.cmd.cmdhelp !== undefined || inv.cmd.help) {
@@ -156,6 +167,7 @@ export async function fioCommand(io: CliIo, argv: readonly string[]): Promise<nu
         readFile: (p) => io.readFile(p),
         timeMs: () => io.clock.epochMs(),
         mapFilename: map,
+        ...(stopAfterNs !== undefined ? { stopAfterNs } : {}),
         onStart: (tds) => {
           live = tds;
         },

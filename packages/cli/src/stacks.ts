@@ -15,7 +15,7 @@ export interface BuiltinStack {
 }
 
 /**
- * The default stack: an NVMe SSD (nvme0) with two namespaces — nvme0n1 (64 GiB, 4 KiB LBAs) holding the
+ * The default stack: an NVMe SSD (nvme0) with two namespaces — nvme0n1 (64 GiB, 512-byte LBAs, as common NVMe SSDs) holding the
  * iomap filesystem mounted at `/`, where relative file names land, and nvme0n2 (1 GiB, 512-byte LBAs), a
  * raw scratch device that job paths naming a block device the stack lacks (`/dev/sda`, `/dev/XXX`) are
  * mapped to — over blk-mq and mm with upstream 6.18's `CONFIG_BLK_USE_PIN_USER_PAGES_FOR_DIO=y`.
@@ -31,7 +31,7 @@ export const defaultStack: StackConfig = {
       name: 'nvme',
       params: {
         namespaces: [
-          { nsid: 1, capacity: '64g', lba_size: 4096 },
+          { nsid: 1, capacity: '64g', lba_size: 512 },
           { nsid: 2, capacity: '1g', lba_size: 512 },
         ],
       },

@@ -4,7 +4,7 @@
  * files laid out first, stonewall barriers, start delays).
  * @packageDocumentation
  */
-import { EIO, ENOSPC } from '@stackemu/core';
+import { EIO, ENOSPC, type TimerHandle } from '@stackemu/core';
 import { libaioEngine } from './engines/libaio.js';
 import { ioUringEngine } from './engines/io-uring.js';
 import { nullEngine, nullEngineQueued } from './engines/null.js';
@@ -57,6 +57,8 @@ export interface RunHooks {
   log(line: string): void;
   /** The jobs, once created (optional). */
   started?(tds: readonly ThreadData[]): void;
+  /** Virtual time (ns, from the start of the run) at which every job is terminated, as fio does on SIGINT. */
+  readonly stopAtNs?: number;
 }
 
 // ----- do_io ----------------------------------------------------------------------------------------------
@@ -543,12 +545,24 @@ export async function runThreads(host: FioHost, list: FioJobList, hooks: RunHook
   if (nrThread > 0) parts.push(`${nrThread} thread${nrThread > 1 ? 's' : ''}`);
   if (nrProcess > 0) parts.push(`${nrProcess} process${nrProcess > 1 ? 'es' : ''}`);
   hooks.log(`Starting ${parts.join(' and ')}\n`);
+  let stopHandle: TimerHandle | undefined;
   const genesis = host.scheduler.now();
+  const run = { terminated: false };
+  if (hooks.stopAtNs !== undefined) {
+    // fio_terminate_threads(TERMINATE_ALL) from the SIGINT handler: running jobs stop after their in-flight
+    // I/O, a layout in progress stops, jobs not started yet never start.
+    const stop = host.scheduler.schedule(hooks.stopAtNs, () => {
+      run.terminated = true;
+      for (const td of tds) td.terminate = true;
+      hooks.log('fio: terminating on signal 2\n');
+    });
+    stopHandle = stop;
+  }
   let parent: FioProcess | undefined;
   const parentMalloc = (): ProcessMalloc => new ProcessMalloc((parent as FioProcess).sys);
   let pm: ProcessMalloc | undefined;
   for (const td of tds) {
-    if (!td.o.createSerialize) continue;
+    if (!td.o.createSerialize || run.terminated) continue;
     parent ??= host.spawn('fio');
     pm ??= parentMalloc();
     const e = await setupFiles(td, parent, pm, (l) => {
@@ -562,7 +576,7 @@ export async function runThreads(host: FioHost, list: FioJobList, hooks: RunHook
   }
   let running: Promise<void>[] = [];
   for (const td of tds) {
-    if (td.runstate === 'exited') continue;
+    if (td.runstate === 'exited' || run.terminated) continue;
     if (td.o.stonewall && running.length > 0) {
       await Promise.all(running);
       running = [];
@@ -577,6 +591,7 @@ export async function runThreads(host: FioHost, list: FioJobList, hooks: RunHook
     running.push(start());
   }
   await Promise.all(running);
+  if (stopHandle !== undefined) host.scheduler.cancel(stopHandle);
   if (parent !== undefined) await parent.exit();
   return tds;
 }

@@ -160,6 +160,11 @@ async function extendFile(td: ThreadData, parent: FioProcess, malloc: ProcessMal
       err = r < 0 ? -r : EIO;
       td.verror2(err, 'write');
     }
+    if (td.terminate) {
+      await sys.close(fd);
+      await sys.unlink(f.fileName);
+      return 0;
+    }
     if (err === 0 && o.createFsync) {
       const r = await sys.fsync(fd);
       if (r < 0) {

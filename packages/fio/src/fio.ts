@@ -28,6 +28,8 @@ export interface FioRunOptions {
   readonly timeMs?: () => number;
   /** Rewrites a job's file name before use (device-path mapping); default identity. */
   readonly mapFilename?: (name: string) => string;
+  /** Terminate every job at this virtual time after the start (ns), as fio does on SIGINT. */
+  readonly stopAfterNs?: number;
   /** Called with the live jobs when they start (progress displays). */
   readonly onStart?: (jobs: readonly ThreadData[]) => void;
   /** Extra members of the `stackemu` JSON object (stack name, seed, wall figures), added after the run. */
@@ -100,8 +102,13 @@ export async function driveScheduler<T>(sched: Scheduler, p: Promise<T>): Promis
   const settled = (): boolean => st.settled;
   let idleSpins = 0;
   while (!settled()) {
-    const r = await sched.run();
+    // In chunks, so that periodic kernel work (the flusher) does not keep running once `p` settled.
+    const r = await sched.run({ maxEvents: 4096 });
     if (settled()) break;
+    if (r.reason === 'maxEvents') {
+      idleSpins = 0;
+      continue;
+    }
     if (r.reason === 'idle' && r.events === 0) {
       idleSpins++;
       await new Promise<void>((res) => setImmediate(res));
@@ -158,9 +165,15 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   const san0 = host.sanitizerFindings().length;
   const t0 = sched.now();
   const e0 = sched.executed;
+  let t1 = t0;
+  let e1 = e0;
   const tds = await driveScheduler(
     sched,
-    runThreads(host, { jobs, globalOptions: inv.jobs.globalOptions }, { log: (l) => (normal ? out.push(l) : undefined), started: (t) => opts.onStart?.(t) }),
+    runThreads(host, { jobs, globalOptions: inv.jobs.globalOptions }, { log: (l) => (normal ? out.push(l) : undefined), started: (t) => opts.onStart?.(t), ...(opts.stopAfterNs !== undefined ? { stopAtNs: opts.stopAfterNs } : {}) }).then((v) => {
+      t1 = sched.now();
+      e1 = sched.executed;
+      return v;
+    }),
   );
   const vm1 = host.vmstat();
   const vmstat: Record<string, number> = {};
@@ -171,7 +184,7 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   const report: StackemuReport = {
     vmstat,
     sanitizer: { count: findings.length, findings: findings.slice(0, 100) },
-    sim: { virtual_ns: sched.now() - t0, events: sched.executed - e0 },
+    sim: { virtual_ns: t1 - t0, events: e1 - e0 },
     notes,
   };
   const reports: JobReport[] = tds.map((td) => ({

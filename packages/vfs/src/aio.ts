@@ -30,7 +30,7 @@ export const AIO_MAX_NR = 0x10000;
 
 /** One request: models `struct aio_kiocb` (fs/aio.c). */
 class AioKiocb {
-  readonly rw: Kiocb;
+  readonly rw: AioRw;
   user: Iocb | undefined = undefined;
   file: File | undefined = undefined;
 
@@ -38,7 +38,21 @@ class AioKiocb {
     readonly ctx: KioCtx,
     filp: File,
   ) {
-    this.rw = new Kiocb(filp);
+    this.rw = new AioRw(filp, this);
+  }
+}
+
+/**
+ * The `rw` kiocb embedded in `struct aio_kiocb`: `aio_complete_rw()` finds its request with `container_of()`,
+ * never through `ki_filp`'s `private`, which belongs to the filesystem while the I/O is in flight (iomap's
+ * inline read completion clears it before calling `ki_complete`).
+ */
+class AioRw extends Kiocb {
+  constructor(
+    filp: File,
+    readonly req: AioKiocb,
+  ) {
+    super(filp);
   }
 }
 
@@ -85,7 +99,7 @@ export class KioCtx {
     const r = this.pool.pop() ?? new AioKiocb(this, filp);
     r.rw.kiFilp = filp;
     r.rw.kiComplete = aioCompleteRw;
-    r.rw.private = r;
+    r.rw.private = undefined;
     r.rw.dioComplete = undefined;
     r.file = filp;
     this.inflight++;
@@ -261,7 +275,8 @@ export class KioCtx {
 
 /** Models `aio_complete_rw()` (fs/aio.c): the `ki_complete` of every AIO read and write. */
 function aioCompleteRw(k: Kiocb, res: number): void {
-  const req = k.private as AioKiocb;
+  // container_of(iocb, struct aio_kiocb, rw): only aio requests carry this completion.
+  const req = (k as AioRw).req;
   if (res === -ERESTARTSYS) res = -EINTR;
   req.ctx.complete(req, res);
 }

@@ -45,6 +45,31 @@ describe('libaio (fs/aio.c)', () => {
     expect(machine.scheduler.now() - t0).to.equal(1000);
   });
 
+  it('completes O_DIRECT reads at depth > 1 although the filesystem clears iocb->private first (regression)', async () => {
+    // memfs, like iomap's inline read completion, sets iocb.private to NULL before ki_complete; aio_complete_rw()
+    // must find its aio_kiocb by container_of, else it crashed reading 'ctx' (fio randread QD16).
+    const r = await rig();
+    const { p, run } = r;
+    const src = r.buf(16384, 9);
+    const dst = r.buf(16384);
+    const fd = await run(() => p.sys.open('/f', O_CREAT | O_RDWR | O_DIRECT));
+    const ctx = p.sys.ioSetup(8);
+    expect(p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PWRITE, fd, src, 16384, 0, 1)])).to.equal(1);
+    const ev: IoEvent[] = [];
+    expect(await run(() => p.sys.ioGetevents(ctx, 1, 1, ev))).to.equal(1);
+    const reads = [0, 1, 2, 3].map((i) => iocb(IOCB_CMD_PREAD, fd, dst + i * 4096, 4096, i * 4096, 10 + i));
+    expect(p.sys.ioSubmit(ctx, reads)).to.equal(4);
+    const ev2: IoEvent[] = [];
+    expect(await run(() => p.sys.ioGetevents(ctx, 4, 8, ev2))).to.equal(4);
+    expect(ev2.map((e) => [e.data, e.res]).sort((a, b) => (a[0] as number) - (b[0] as number))).to.deep.equal([
+      [10, 4096],
+      [11, 4096],
+      [12, 4096],
+      [13, 4096],
+    ]);
+    expect([...r.peek(dst + 12288, 2)]).to.deep.equal([9, 9]);
+  });
+
   it('runs raw block-device O_DIRECT through bios, pinning and unpinning at completion', async () => {
     const r = await rig();
     const { p, run, disks } = r;

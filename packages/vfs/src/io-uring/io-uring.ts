@@ -124,7 +124,7 @@ export class IoUringRings {
 
 /** One request: models `struct io_kiocb` (io_uring/io_uring.h) with its `io_rw` command. */
 class IoKiocb {
-  readonly rw: Kiocb;
+  readonly rw: IoRw;
   userData = 0;
   flags = 0;
   file: File | undefined = undefined;
@@ -134,8 +134,21 @@ class IoKiocb {
     readonly ctx: IoRingCtx,
     filp: File,
   ) {
-    this.rw = new Kiocb(filp);
-    this.rw.private = this;
+    this.rw = new IoRw(filp, this);
+  }
+}
+
+/**
+ * The kiocb of `struct io_rw`: `io_complete_rw()` finds its request with `cmd_to_io_kiocb()`, never through
+ * the kiocb's `private`, which belongs to the filesystem while the I/O is in flight (iomap's inline read
+ * completion clears it before calling `ki_complete`).
+ */
+class IoRw extends Kiocb {
+  constructor(
+    filp: File,
+    readonly req: IoKiocb,
+  ) {
+    super(filp);
   }
 }
 
@@ -324,6 +337,7 @@ export class IoRingCtx {
     k.kiFlags = file.fIocbFlags;
     k.kiIoprio = sqe.ioprio;
     k.kiComplete = ioCompleteRw;
+    k.private = undefined;
     k.dioComplete = undefined;
     if (sqe.off === -1) {
       k.kiPos = file.fPos;
@@ -412,7 +426,8 @@ export class IoRingCtx {
 
 /** Models `io_complete_rw()` (io_uring/rw.c): the `ki_complete` of io_uring reads and writes. */
 function ioCompleteRw(k: Kiocb, res: number): void {
-  const req = k.private as IoKiocb;
+  // cmd_to_io_kiocb(): only io_uring requests carry this completion.
+  const req = (k as IoRw).req;
   if (res === -ERESTARTSYS) res = -EINTR;
   req.ctx.complete(req, res);
 }

@@ -152,7 +152,11 @@ function memfsDirectIO(iocb: Kiocb, iter: IovIter): number | Promise<number> {
   const ns = s.opts.dioNs ?? 1000;
   const complete = iocb.kiComplete;
   if (complete === undefined) return s.sched.sleep(ns).then(() => done);
+  // The filesystem owns `iocb.private` while the I/O is in flight and, like iomap's inline read completion,
+  // clears it before `ki_complete`: submitters must not keep their request there.
+  iocb.private = mf;
   s.sched.schedule(ns, () => {
+    iocb.private = undefined;
     iocb.kiPos += done;
     if (iter.dataSource && iocb.kiPos > inode.iSize) inode.iSize = iocb.kiPos;
     complete(iocb, done);
