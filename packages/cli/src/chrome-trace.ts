@@ -65,7 +65,16 @@ export class ChromeTrace {
             this.dropped++;
             return;
           }
-          this.events.push({ name: d.id, cat: d.system, ph: 'i', s: 't', ts: sched.now() / 1000, pid: 1, tid: track, args: plain(payload) as Record<string, unknown> });
+          this.events.push({
+            name: d.id,
+            cat: d.system,
+            ph: 'i',
+            s: 't',
+            ts: sched.now() / 1000,
+            pid: 1,
+            tid: track,
+            args: plain(payload) as Record<string, unknown>,
+          });
         }),
       );
     }
@@ -78,8 +87,23 @@ export class ChromeTrace {
 
   /** The trace file's text. */
   toJson(stackName: string): string {
-    const meta: TraceEvent[] = [{ name: 'process_name', cat: '__metadata', ph: 'M', ts: 0, pid: 1, tid: 0, args: { name: `stackemu ${stackName}` } }];
-    for (const [system, tid] of this.tids) meta.push({ name: 'thread_name', cat: '__metadata', ph: 'M', ts: 0, pid: 1, tid, args: { name: system } });
-    return JSON.stringify({ traceEvents: [...meta, ...this.events], displayTimeUnit: 'ns', otherData: { stack: stackName, dropped: this.dropped } });
+    const meta: TraceEvent[] = [
+      {
+        name: 'process_name',
+        cat: '__metadata',
+        ph: 'M',
+        ts: 0,
+        pid: 1,
+        tid: 0,
+        args: { name: `stackemu ${stackName}` },
+      },
+    ];
+    for (const [system, tid] of this.tids)
+      meta.push({ name: 'thread_name', cat: '__metadata', ph: 'M', ts: 0, pid: 1, tid, args: { name: system } });
+    return JSON.stringify({
+      traceEvents: [...meta, ...this.events],
+      displayTimeUnit: 'ns',
+      otherData: { stack: stackName, dropped: this.dropped },
+    });
   }
 }

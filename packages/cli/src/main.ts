@@ -2,8 +2,24 @@
  * The `stackemu` command: `stackemu fio [fio options…] [job files…]`, `stackemu stacks`, `stackemu plugins`.
  * @packageDocumentation
  */
-import { createLogger, createMachine, createRng, VirtualScheduler, type Machine, type Plugin, type StackConfig } from '@stackemu/core';
-import { checkStrTime, machineFioHost, parseOptions, runFio, type FioHost, type FioRunResult, type ThreadData } from '@stackemu/fio';
+import {
+  createLogger,
+  createMachine,
+  createRng,
+  VirtualScheduler,
+  type Machine,
+  type Plugin,
+  type StackConfig,
+} from '@stackemu/core';
+import {
+  checkStrTime,
+  machineFioHost,
+  parseOptions,
+  runFio,
+  type FioHost,
+  type FioRunResult,
+  type ThreadData,
+} from '@stackemu/fio';
 import { catalogue } from './catalogue.js';
 import { ChromeTrace } from './chrome-trace.js';
 import { mapDevicePaths } from './device-map.js';
@@ -86,14 +102,22 @@ function splitFioArgs(argv: readonly string[]): FioCliArgs {
  * @returns the stack config
  * @throws StackFileError, UsageError
  */
-export function resolveStackArg(io: CliIo, stack: string | undefined, sets: readonly string[], seed: string | undefined): StackConfig {
+export function resolveStackArg(
+  io: CliIo,
+  stack: string | undefined,
+  sets: readonly string[],
+  seed: string | undefined,
+): StackConfig {
   let cfg: StackConfig = defaultStack;
   if (stack !== undefined) {
     const builtin = builtinStacks.find((s) => s.name === stack);
     if (builtin !== undefined) cfg = builtin.config;
     else {
       const text = io.readFile(stack);
-      if (text === undefined) throw new StackFileError(`--stack ${stack}: no such file or built-in stack (built-in: ${builtinStacks.map((s) => s.name).join(', ')})`);
+      if (text === undefined)
+        throw new StackFileError(
+          `--stack ${stack}: no such file or built-in stack (built-in: ${builtinStacks.map((s) => s.name).join(', ')})`,
+        );
       cfg = parseStackFile(text, stack);
     }
   }
@@ -127,11 +151,16 @@ export async function fioCommand(io: CliIo, argv: readonly string[]): Promise<nu
   let stopAfterNs: number | undefined;
   if (a.stopAfter !== undefined) {
     const us = checkStrTime(a.stopAfter, true);
-    if (us === undefined || us <= 0) throw new UsageError(`stackemu: --stop-after ${a.stopAfter}: expected a time (10, 500ms, 2m)`);
+    if (us === undefined || us <= 0)
+      throw new UsageError(`stackemu: --stop-after ${a.stopAfter}: expected a time (10, 500ms, 2m)`);
     stopAfterNs = us * 1000;
   }
   // Parse first: bad or unsupported options fail before a machine is built.
-  const inv = parseOptions(a.fioArgv, { env: io.env, keywords: { pagesize: 4096, mbMemory: 4096, ncpus: 2 }, readFile: (p) => io.readFile(p) });
+  const inv = parseOptions(a.fioArgv, {
+    env: io.env,
+    keywords: { pagesize: 4096, mbMemory: 4096, ncpus: 2 },
+    readFile: (p) => io.readFile(p),
+  });
   if (inv.cmd.version || inv.cmd.parseOnly || inv.cmd.cmdhelp !== undefined || inv.cmd.help) {
     // Nothing to run: answer from the parsed options without building a machine.
     const r = await runFio(noMachineHost, { argv: a.fioArgv, env: io.env, readFile: (p) => io.readFile(p) });
@@ -177,7 +206,13 @@ export async function fioCommand(io: CliIo, argv: readonly string[]): Promise<nu
           return {
             stack: cfg.name ?? 'stack',
             seed: cfg.seed ?? 0,
-            wall: { seconds: wallNs / 1e9, setup_seconds: (wRun - w0) / 1e9, ios, ios_per_sec: wallNs > 0 ? ios / (wallNs / 1e9) : 0, virtual_per_wall: wallNs > 0 ? rep.sim.virtual_ns / wallNs : 0 },
+            wall: {
+              seconds: wallNs / 1e9,
+              setup_seconds: (wRun - w0) / 1e9,
+              ios,
+              ios_per_sec: wallNs > 0 ? ios / (wallNs / 1e9) : 0,
+              virtual_per_wall: wallNs > 0 ? rep.sim.virtual_ns / wallNs : 0,
+            },
           };
         },
       });
@@ -219,10 +254,14 @@ function stacksCommand(io: CliIo): number {
 function pluginsCommand(io: CliIo): number {
   for (const p of catalogue()) {
     io.stdout(`${p.name} ${p.version}${p.description !== undefined ? ` — ${p.description}` : ''}\n`);
-    io.stdout(`  requires: ${p.requires.join(', ') || '-'}; provides: ${[...p.provides, ...(p.contributes ?? [])].join(', ') || '-'}\n`);
+    io.stdout(
+      `  requires: ${p.requires.join(', ') || '-'}; provides: ${[...p.provides, ...(p.contributes ?? [])].join(', ') || '-'}\n`,
+    );
     for (const [k, d] of Object.entries(p.params ?? {})) {
       const def = JSON.stringify(d.default) as string | undefined;
-      io.stdout(`  ${k.padEnd(22)} ${d.type.padEnd(12)} default ${def === undefined ? '-' : def.length > 40 ? `${def.slice(0, 37)}...` : def}  ${d.help}\n`);
+      io.stdout(
+        `  ${k.padEnd(22)} ${d.type.padEnd(12)} default ${def === undefined ? '-' : def.length > 40 ? `${def.slice(0, 37)}...` : def}  ${d.help}\n`,
+      );
     }
     for (const o of p.kconfig ?? []) io.stdout(`  ${o.name}\n`);
   }
@@ -263,7 +302,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 }
 
 /** The process's {@link CliIo}. */
-export function processIo(fs: { readFileSync(p: string, enc: 'utf8'): string; writeFileSync(p: string, d: string): void }): CliIo {
+export function processIo(fs: {
+  readFileSync(p: string, enc: 'utf8'): string;
+  writeFileSync(p: string, d: string): void;
+}): CliIo {
   return {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

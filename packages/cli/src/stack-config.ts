@@ -25,20 +25,25 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function toStackConfig(doc: unknown, where: string): StackConfig {
   if (!isRecord(doc)) throw new StackFileError(`${where}: a stack config must be a mapping with a "plugins" list`);
   const known = new Set(['name', 'seed', 'plugins', 'config']);
-  for (const k of Object.keys(doc)) if (!known.has(k)) throw new StackFileError(`${where}: unknown key "${k}" (known: name, seed, plugins, config)`);
+  for (const k of Object.keys(doc))
+    if (!known.has(k)) throw new StackFileError(`${where}: unknown key "${k}" (known: name, seed, plugins, config)`);
   const plugins = doc['plugins'];
   if (!Array.isArray(plugins)) throw new StackFileError(`${where}: "plugins" must be a list`);
   const entries: StackPluginEntry[] = plugins.map((p: unknown, i) => {
     if (typeof p === 'string') return { name: p };
-    if (!isRecord(p) || typeof p['name'] !== 'string') throw new StackFileError(`${where}: plugins[${i}] needs a "name"`);
+    if (!isRecord(p) || typeof p['name'] !== 'string')
+      throw new StackFileError(`${where}: plugins[${i}] needs a "name"`);
     const params = p['params'];
-    if (params !== undefined && !isRecord(params)) throw new StackFileError(`${where}: plugins[${i}].params must be a mapping`);
+    if (params !== undefined && !isRecord(params))
+      throw new StackFileError(`${where}: plugins[${i}].params must be a mapping`);
     return params === undefined ? { name: p['name'] } : { name: p['name'], params };
   });
   const seed = doc['seed'];
-  if (seed !== undefined && typeof seed !== 'number' && typeof seed !== 'string') throw new StackFileError(`${where}: "seed" must be a number or string`);
+  if (seed !== undefined && typeof seed !== 'number' && typeof seed !== 'string')
+    throw new StackFileError(`${where}: "seed" must be a number or string`);
   const config = doc['config'];
-  if (config !== undefined && !isRecord(config)) throw new StackFileError(`${where}: "config" must be a mapping of CONFIG_* values`);
+  if (config !== undefined && !isRecord(config))
+    throw new StackFileError(`${where}: "config" must be a mapping of CONFIG_* values`);
   return {
     ...(typeof doc['name'] === 'string' ? { name: doc['name'] } : {}),
     ...(seed !== undefined ? { seed } : {}),
@@ -90,14 +95,18 @@ function setPath(obj: Record<string, unknown>, path: readonly string[], value: u
  * @throws StackFileError for a malformed override or a plugin not in the stack
  */
 export function applySets(cfg: StackConfig, sets: readonly string[]): StackConfig {
-  let out: StackConfig = { ...cfg, plugins: cfg.plugins.map((p) => ({ ...p, ...(p.params ? { params: structuredClone(p.params) } : {}) })) };
+  let out: StackConfig = {
+    ...cfg,
+    plugins: cfg.plugins.map((p) => ({ ...p, ...(p.params ? { params: structuredClone(p.params) } : {}) })),
+  };
   for (const s of sets) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new StackFileError(`--set ${s}: expected key=value`);
     const key = s.slice(0, eq).trim();
     const value = scalar(s.slice(eq + 1));
     if (key === 'seed') {
-      if (typeof value !== 'number' && typeof value !== 'string') throw new StackFileError(`--set seed: expected a number`);
+      if (typeof value !== 'number' && typeof value !== 'string')
+        throw new StackFileError(`--set seed: expected a number`);
       out = { ...out, seed: value };
     } else if (key === 'name') out = { ...out, name: String(value) };
     else if (key.startsWith('CONFIG_') || key.startsWith('config.')) {
@@ -110,7 +119,9 @@ export function applySets(cfg: StackConfig, sets: readonly string[]): StackConfi
       const param = key.slice(dot + 1);
       const entry = out.plugins.find((p) => p.name === plugin);
       if (entry === undefined) {
-        throw new StackFileError(`--set ${key}: plugin "${plugin}" is not in stack "${out.name ?? 'stack'}" (plugins: ${out.plugins.map((p) => p.name).join(', ')})`);
+        throw new StackFileError(
+          `--set ${key}: plugin "${plugin}" is not in stack "${out.name ?? 'stack'}" (plugins: ${out.plugins.map((p) => p.name).join(', ')})`,
+        );
       }
       const params: Record<string, unknown> = { ...(entry.params ?? {}) };
       setPath(params, [param], value);

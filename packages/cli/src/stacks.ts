@@ -43,7 +43,11 @@ export const defaultStack: StackConfig = {
 };
 
 /** The same stack with the DIO conversion reverted (`CONFIG_BLK_USE_PIN_USER_PAGES_FOR_DIO=n`: FOLL_GET). */
-export const gupStack: StackConfig = { ...defaultStack, name: 'default-gup', config: { CONFIG_BLK_USE_PIN_USER_PAGES_FOR_DIO: 'n' } };
+export const gupStack: StackConfig = {
+  ...defaultStack,
+  name: 'default-gup',
+  config: { CONFIG_BLK_USE_PIN_USER_PAGES_FOR_DIO: 'n' },
+};
 
 /** The same devices with no filesystem: only raw block devices (`--filename=/dev/nvme0n1`). */
 export const rawNvmeStack: StackConfig = {
@@ -60,7 +64,19 @@ export const rawNvmeStack: StackConfig = {
 
 /** Every built-in stack. */
 export const builtinStacks: readonly BuiltinStack[] = [
-  { name: 'default', description: 'NVMe SSD (nvme0n1 64 GiB + nvme0n2 1 GiB scratch), blk-mq, iomapfs at /, pin_user_pages DIO', config: defaultStack },
-  { name: 'default-gup', description: 'the default stack with CONFIG_BLK_USE_PIN_USER_PAGES_FOR_DIO=n (get_user_pages DIO)', config: gupStack },
-  { name: 'raw-nvme', description: 'one NVMe namespace (64 GiB, 512 B LBAs), no filesystem: raw /dev/nvme0n1', config: rawNvmeStack },
+  {
+    name: 'default',
+    description: 'NVMe SSD (nvme0n1 64 GiB + nvme0n2 1 GiB scratch), blk-mq, iomapfs at /, pin_user_pages DIO',
+    config: defaultStack,
+  },
+  {
+    name: 'default-gup',
+    description: 'the default stack with CONFIG_BLK_USE_PIN_USER_PAGES_FOR_DIO=n (get_user_pages DIO)',
+    config: gupStack,
+  },
+  {
+    name: 'raw-nvme',
+    description: 'one NVMe namespace (64 GiB, 512 B LBAs), no filesystem: raw /dev/nvme0n1',
+    config: rawNvmeStack,
+  },
 ];

@@ -33,7 +33,9 @@ describe('main()', () => {
     expect(a.err).to.deep.equal(["fio: unrecognized option '--bogus=1'\n"]);
     const b = io();
     expect(await main(['fio', '--name=t', '--rate_iops=10'], b)).to.equal(1);
-    expect(b.err.join('')).to.match(/^fio: option 'rate_iops' is not supported by stackemu: rate limiting is not modelled\n$/);
+    expect(b.err.join('')).to.match(
+      /^fio: option 'rate_iops' is not supported by stackemu: rate limiting is not modelled\n$/,
+    );
     const c = io();
     expect(await main(['frob'], c)).to.equal(1);
     expect(c.err.join('')).to.equal('stackemu: unknown command "frob" (commands: fio, stacks, plugins)\n');

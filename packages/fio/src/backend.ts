@@ -14,15 +14,43 @@ import type { FioHost, FioProcess } from './fio-host.js';
 import { closeFiles, initRandomMap, setupFiles, tdIoCloseFile, tdIoOpenFile } from './filesetup.js';
 import type { FioFile } from './fio-file.js';
 import type { FioJob, FioJobList } from './init.js';
-import { FIO_Q_BUSY, FIO_Q_COMPLETED, FIO_Q_QUEUED, FIO_SYNCIO, tdIoengineFlagged, tdIoQueue, type IoEngineOps } from './ioengines.js';
+import {
+  FIO_Q_BUSY,
+  FIO_Q_COMPLETED,
+  FIO_Q_QUEUED,
+  FIO_SYNCIO,
+  tdIoengineFlagged,
+  tdIoQueue,
+  type IoEngineOps,
+} from './ioengines.js';
 import { IoHistory } from './iolog.js';
 import { IO_U_F_VER_LIST, IoU } from './io-u.js';
-import { getIoU, ioUQueuedComplete, ioUQuiesce, ioUSyncComplete, NeedOpen, putIoU, queueFull, rampTimeOver, requeueIoU } from './io-u-ops.js';
+import {
+  getIoU,
+  ioUQueuedComplete,
+  ioUQuiesce,
+  ioUSyncComplete,
+  NeedOpen,
+  putIoU,
+  queueFull,
+  rampTimeOver,
+  requeueIoU,
+} from './io-u-ops.js';
 import { initIoUBuffers, ProcessMalloc } from './memory.js';
 import { num2str } from './num2str.js';
 import { makeDistribution } from './distribution.js';
 import { ThreadData } from './thread-data.js';
-import { DDIR_READ, DDIR_TRIM, DDIR_WRITE, ddirStr, tdRandom, tdRead, tdRw, tdTrim, tdWrite } from './thread-options.js';
+import {
+  DDIR_READ,
+  DDIR_TRIM,
+  DDIR_WRITE,
+  ddirStr,
+  tdRandom,
+  tdRead,
+  tdRw,
+  tdTrim,
+  tdWrite,
+} from './thread-options.js';
 import { fillIoBuffer, logIoPiece, populateVerifyIoU, verifyIoU } from './verify.js';
 
 /**
@@ -73,7 +101,12 @@ function runtimeExceeded(td: ThreadData): boolean {
 /** Models `exceeds_number_ios()` (backend.c). */
 function exceedsNumberIos(td: ThreadData): boolean {
   if (td.o.numberIos === 0) return false;
-  const n = (td.ioBlocks[0] as number) + (td.ioBlocks[1] as number) + (td.ioBlocks[2] as number) + td.ioUQueued + td.ioUInFlight;
+  const n =
+    (td.ioBlocks[0] as number) +
+    (td.ioBlocks[1] as number) +
+    (td.ioBlocks[2] as number) +
+    td.ioUQueued +
+    td.ioUInFlight;
   return n >= td.o.numberIos * td.loops;
 }
 
@@ -109,7 +142,13 @@ function breakOnThisError(td: ThreadData, ret: number): boolean {
  * Models `io_queue_event()` (backend.c): handles the result of queueing one io_u.
  * @returns [stop, ret]
  */
-function ioQueueEvent(td: ThreadData, io: IoU, ret: number, issued: { bytes: number } | undefined, fromVerify: boolean): [boolean, number] {
+function ioQueueEvent(
+  td: ThreadData,
+  io: IoU,
+  ret: number,
+  issued: { bytes: number } | undefined,
+  fromVerify: boolean,
+): [boolean, number] {
   let r = ret;
   if (r === FIO_Q_COMPLETED) {
     if (io.error !== 0) {
@@ -153,7 +192,8 @@ function waitForCompletions(td: ThreadData): number | Promise<number> {
   if ((full && minEvts === 0) || td.o.iodepthBatchCompleteMin === 0) minEvts = 1;
   for (;;) {
     const r = ioUQueuedComplete(td, minEvts);
-    if (typeof r !== 'number') return r.then((v) => (v < 0 || !(full && td.curDepth > td.o.iodepthLow) ? done(v) : waitMore(td, minEvts, full)));
+    if (typeof r !== 'number')
+      return r.then((v) => (v < 0 || !(full && td.curDepth > td.o.iodepthLow) ? done(v) : waitMore(td, minEvts, full)));
     if (r < 0) return r;
     addSamples(td);
     if (!(full && td.curDepth > td.o.iodepthLow)) return r;
@@ -197,13 +237,25 @@ async function getIoUOpening(td: ThreadData): Promise<IoU | undefined | 'busy'> 
 function addSamples(td: ThreadData): void {
   if (td.o.disableBw || !rampTimeOver(td)) return;
   const now = td.sched.now();
-  const sample = (last: number, avgMs: number, cur: readonly number[], prev: number[], kb: boolean, stat: 'bw' | 'iops'): number => {
+  const sample = (
+    last: number,
+    avgMs: number,
+    cur: readonly number[],
+    prev: number[],
+    kb: boolean,
+    stat: 'bw' | 'iops',
+  ): number => {
     const spent = Math.trunc((now - last) / 1e6);
     if (spent < avgMs && avgMs - spent > 1) return last;
     for (let d = 0; d < 3; d++) {
       const delta = (cur[d] as number) - (prev[d] as number);
       if (delta === 0) continue;
-      const rate = spent !== 0 ? (kb ? Math.trunc(Math.trunc((delta * 1000) / spent) / 1024) : Math.trunc((delta * 1000) / spent)) : 0;
+      const rate =
+        spent !== 0
+          ? kb
+            ? Math.trunc(Math.trunc((delta * 1000) / spent) / 1024)
+            : Math.trunc((delta * 1000) / spent)
+          : 0;
       (stat === 'bw' ? td.ts.bwStat : td.ts.iopsStat)[d]?.add(rate);
       prev[d] = cur[d] as number;
     }
@@ -289,7 +341,8 @@ async function doIo(td: ThreadData, bytesDone: number[]): Promise<void> {
   } else {
     await ioUQuiesce(td).catch(() => 0);
   }
-  if ((td.thisIoBytes[0] as number) + (td.thisIoBytes[1] as number) + (td.thisIoBytes[2] as number) === 0) td.done = true;
+  if ((td.thisIoBytes[0] as number) + (td.thisIoBytes[1] as number) + (td.thisIoBytes[2] as number) === 0)
+    td.done = true;
   for (let i = 0; i < 3; i++) bytesDone[i] = (td.bytesDone[i] as number) - (bytesDone[i] as number);
 }
 
@@ -479,7 +532,10 @@ export async function threadMain(td: ThreadData, host: FioHost, hooks: RunHooks,
         await doIo(td, bytesDone);
         if ((bytesDone[0] as number) + (bytesDone[1] as number) + (bytesDone[2] as number) === 0) td.terminate = true;
       } else {
-        throw new FioError('fio: verify_only with a write workload (a dry run) is not supported by stackemu', 'verify_only');
+        throw new FioError(
+          'fio: verify_only with a write workload (a dry run) is not supported by stackemu',
+          'verify_only',
+        );
       }
       clearState = true;
       if (tdRead(o) && td.ioBytes[DDIR_READ] !== 0) updateRuntime(td, DDIR_READ);

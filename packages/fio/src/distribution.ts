@@ -40,7 +40,9 @@ export function makeDistribution(td: ThreadData): (f: FioFile, lastb: number) =>
     const rangeSize = Math.min(o.minBs[0], o.minBs[1]);
     const fsize = Math.min(f.realFileSize, f.ioSize);
     const nranges = Math.max(1, Math.ceil(fsize / rangeSize));
-    const seed = o.randRepeatable ? Math.imul(nameHash(f.fileName), td.threadNumber) >>> 0 : Number((td.randSeeds[6] ?? 0n) & 0xffffffffn);
+    const seed = o.randRepeatable
+      ? Math.imul(nameHash(f.fileName), td.threadNumber) >>> 0
+      : Number((td.randSeeds[6] ?? 0n) & 0xffffffffn);
     const rand = new FrandState(seed);
     const center = o.randomCenter;
     const off0 = rand.rand32();

@@ -191,11 +191,23 @@ class ExprParser {
     const anyD = a.hasDval || b.hasDval;
     switch (op) {
       case '+':
-        return { ival: !anyD ? a.ival + b.ival : Math.trunc(a.dval + b.dval), dval: a.dval + b.dval, hasDval: a.hasDval };
+        return {
+          ival: !anyD ? a.ival + b.ival : Math.trunc(a.dval + b.dval),
+          dval: a.dval + b.dval,
+          hasDval: a.hasDval,
+        };
       case '-':
-        return { ival: !anyD ? a.ival - b.ival : Math.trunc(a.dval - b.dval), dval: a.dval - b.dval, hasDval: a.hasDval };
+        return {
+          ival: !anyD ? a.ival - b.ival : Math.trunc(a.dval - b.dval),
+          dval: a.dval - b.dval,
+          hasDval: a.hasDval,
+        };
       case '*':
-        return { ival: !anyD ? a.ival * b.ival : Math.trunc(a.dval * b.dval), dval: a.dval * b.dval, hasDval: a.hasDval };
+        return {
+          ival: !anyD ? a.ival * b.ival : Math.trunc(a.dval * b.dval),
+          dval: a.dval * b.dval,
+          hasDval: a.hasDval,
+        };
       case '/': {
         if (b.ival === 0 && !anyD) this.error = true;
         if (Math.abs(b.dval) < 1e-20) this.error = true;

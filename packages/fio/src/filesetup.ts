@@ -4,7 +4,18 @@
  * @packageDocumentation
  */
 import { ENOENT, ENOSPC, EIO } from '@stackemu/core';
-import { O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SEEK_END, S_IFBLK, S_IFCHR, S_IFMT, S_IFREG, type Stat } from '@stackemu/vfs';
+import {
+  O_CREAT,
+  O_RDONLY,
+  O_TRUNC,
+  O_WRONLY,
+  SEEK_END,
+  S_IFBLK,
+  S_IFCHR,
+  S_IFMT,
+  S_IFREG,
+  type Stat,
+} from '@stackemu/vfs';
 import { Axmap } from './axmap.js';
 import { FioFile, type FioFileType } from './fio-file.js';
 import type { FioProcess, FioSyscalls } from './fio-host.js';
@@ -36,6 +47,35 @@ export function getStartOffset(td: ThreadData, f: FioFile): number {
     offset = (Math.trunc(offset / alignBs) + (offset % alignBs !== 0 ? 1 : 0)) * alignBs;
   }
   return offset;
+}
+
+/** Models `POSIX_FADV_DONTNEED` (include/uapi/linux/fadvise.h). */
+export const POSIX_FADV_DONTNEED = 4;
+
+/**
+ * Models `__file_invalidate_cache()` (filesetup.c) for regular files: `posix_fadvise(POSIX_FADV_DONTNEED)`
+ * over the range. If the stack's vfs has no fadvise, the pages stay cached and a note says so.
+ */
+export async function fileInvalidateCache(
+  td: ThreadData,
+  sys: FioSyscalls,
+  f: FioFile,
+  fd: number,
+  off: number,
+  len: number,
+): Promise<void> {
+  if (f.filetype !== 'file' || tdIoengineFlagged(td, FIO_DISKLESSIO)) return;
+  if (sys.fadvise !== undefined) {
+    const r = await sys.fadvise(fd, off, len, POSIX_FADV_DONTNEED);
+    if (r < 0) td.notes.push(`posix_fadvise(${f.fileName}): error ${-r}`);
+    return;
+  }
+  if (!td.invalidateNoted) {
+    td.invalidateNoted = true;
+    td.notes.push(
+      'invalidate: the stack has no posix_fadvise(POSIX_FADV_DONTNEED); cached pages of job files were kept',
+    );
+  }
 }
 
 function emptyStat(): Stat {
@@ -114,7 +154,8 @@ async function extendFile(td: ThreadData, parent: FioProcess, malloc: ProcessMal
   const sys = parent.sys;
   let newLayout = false;
   let unlinkFile = false;
-  if (tdRead(o) || (tdWrite(o) && o.overwrite && !o.fileAppend) || (tdWrite(o) && tdIoengineFlagged(td, FIO_NOEXTEND))) newLayout = true;
+  if (tdRead(o) || (tdWrite(o) && o.overwrite && !o.fileAppend) || (tdWrite(o) && tdIoengineFlagged(td, FIO_NOEXTEND)))
+    newLayout = true;
   if (tdWrite(o) && !o.overwrite && !o.fileAppend) unlinkFile = true;
   if (unlinkFile || newLayout) {
     const r = await sys.unlink(f.fileName);
@@ -173,6 +214,8 @@ async function extendFile(td: ThreadData, parent: FioProcess, malloc: ProcessMal
       }
     }
   }
+  // setup_files(): __file_invalidate_cache() of the extended range before closing
+  if (err === 0) await fileInvalidateCache(td, sys, f, fd, 0, 0);
   await sys.close(fd);
   return err;
 }
@@ -186,7 +229,12 @@ async function extendFile(td: ThreadData, parent: FioProcess, malloc: ProcessMal
  * @param log - where fio's normal-output lines go
  * @returns 0 or an errno
  */
-export async function setupFiles(td: ThreadData, parent: FioProcess, malloc: ProcessMalloc, log: (line: string) => void): Promise<number> {
+export async function setupFiles(
+  td: ThreadData,
+  parent: FioProcess,
+  malloc: ProcessMalloc,
+  log: (line: string) => void,
+): Promise<number> {
   const o = td.o;
   const sys = parent.sys;
   const diskless = tdIoengineFlagged(td, FIO_DISKLESSIO);
@@ -209,7 +257,12 @@ export async function setupFiles(td: ThreadData, parent: FioProcess, malloc: Pro
   for (const f of td.files) totalSize = f.realFileSize === -1 || totalSize === -1 ? -1 : totalSize + f.realFileSize;
   const sizeBytes = o.size !== undefined && 'bytes' in o.size ? o.size.bytes : 0;
   const sizePercent = o.size !== undefined && 'percent' in o.size ? o.size.percent : 0;
-  if ((totalSize === 0 || totalSize === -1) && sizeBytes === 0 && !o.fillDevice && !(o.nrFiles !== 0 && (o.fileSizeLow ?? 0) !== 0)) {
+  if (
+    (totalSize === 0 || totalSize === -1) &&
+    sizeBytes === 0 &&
+    !o.fillDevice &&
+    !(o.nrFiles !== 0 && (o.fileSizeLow ?? 0) !== 0)
+  ) {
     td.verror2(22, 'total_file_size');
     return failMsg(td, `${o.name}: you need to specify size=`);
   }
@@ -240,9 +293,12 @@ export async function setupFiles(td: ThreadData, parent: FioProcess, malloc: Pro
       }
     } else if (f.realFileSize < low || f.realFileSize > high) {
       if (f.fileOffset > low) return failMsg(td, `${o.name}: you need to specify valid offset=`);
-      f.ioSize = low === high ? low - f.fileOffset : low + Math.trunc(((high - low) * (td.nextFileState.rand32() / 2 ** 32)) / bs) * bs - f.fileOffset;
+      f.ioSize =
+        low === high
+          ? low - f.fileOffset
+          : low + Math.trunc(((high - low) * (td.nextFileState.rand32() / 2 ** 32)) / bs) * bs - f.fileOffset;
     } else f.ioSize = f.realFileSize - f.fileOffset;
-    if (f.ioSize === -1 || f.realFileSize === -1 && diskless) {
+    if (f.ioSize === -1 || (f.realFileSize === -1 && diskless)) {
       totalSize = -1;
       if (diskless) f.ioSize = sizeBytes !== 0 ? Math.trunc(sizeBytes / o.nrFiles) : f.ioSize;
     }
@@ -254,7 +310,8 @@ export async function setupFiles(td: ThreadData, parent: FioProcess, malloc: Pro
         f.ioSize -= f.ioSize % bs;
       }
       let ioSize = f.ioSize;
-      if (o.ioSize !== undefined && 'percent' in o.ioSize && o.ioSize.percent !== 100) ioSize = Math.trunc((ioSize * o.ioSize.percent) / 100);
+      if (o.ioSize !== undefined && 'percent' in o.ioSize && o.ioSize.percent !== 100)
+        ioSize = Math.trunc((ioSize * o.ioSize.percent) / 100);
       totalSize += ioSize;
     }
     if (f.filetype === 'file' && f.ioSize + f.fileOffset > f.realFileSize) {
@@ -323,10 +380,8 @@ export async function tdIoOpenFile(td: ThreadData, f: FioFile): Promise<number> 
   f.reset();
   f.open = true;
   td.nrOpenFiles++;
-  if (td.o.invalidateCache && !td.o.odirect && f.filetype === 'file' && !td.invalidateNoted) {
-    td.invalidateNoted = true;
-    td.notes.push('invalidate=1: the stack has no posix_fadvise(POSIX_FADV_DONTNEED); cached pages of the file were kept');
-  }
+  if (td.o.invalidateCache && td.proc !== undefined)
+    await fileInvalidateCache(td, td.proc.sys, f, f.fd, f.fileOffset, f.ioSize);
   return 0;
 }
 
@@ -350,4 +405,3 @@ export async function tdIoCloseFile(td: ThreadData, f: FioFile): Promise<number>
 export async function closeFiles(td: ThreadData): Promise<void> {
   for (const f of td.files) if (f.open) await tdIoCloseFile(td, f);
 }
-

@@ -75,6 +75,11 @@ export interface FioSyscalls {
   lseek(fd: number, offset: number, whence: number): Promise<number>;
   /** `fsync(2)`. */
   fsync(fd: number): Promise<number>;
+  /**
+   * `posix_fadvise(2)` (`fadvise64`), optional: fio drops a file's cached pages with `POSIX_FADV_DONTNEED`
+   * after laying it out and when it opens it (`invalidate=1`).
+   */
+  fadvise?(fd: number, offset: number, len: number, advice: number): Promise<number>;
   /** `fdatasync(2)`. */
   fdatasync(fd: number): Promise<number>;
   /** `ftruncate(2)`. */
@@ -96,7 +101,13 @@ export interface FioSyscalls {
   /** `io_submit(2)`. */
   ioSubmit(ctxId: number, iocbs: readonly Iocb[]): number;
   /** `io_getevents(2)`. */
-  ioGetevents(ctxId: number, minNr: number, nr: number, events: IoEvent[], timeoutNs?: number): number | Promise<number>;
+  ioGetevents(
+    ctxId: number,
+    minNr: number,
+    nr: number,
+    events: IoEvent[],
+    timeoutNs?: number,
+  ): number | Promise<number>;
   /** `io_destroy(2)`. */
   ioDestroy(ctxId: number): Promise<number>;
   /** `io_uring_setup(2)`. */

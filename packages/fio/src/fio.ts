@@ -87,7 +87,12 @@ export interface FioRunResult {
  * @throws FioError if the machine goes idle with `p` still pending (a deadlock in the stack), or what `p` throws
  */
 export async function driveScheduler<T>(sched: Scheduler, p: Promise<T>): Promise<T> {
-  const st: { settled: boolean; failed: boolean; value: T | undefined; error: unknown } = { settled: false, failed: false, value: undefined, error: undefined };
+  const st: { settled: boolean; failed: boolean; value: T | undefined; error: unknown } = {
+    settled: false,
+    failed: false,
+    value: undefined,
+    error: undefined,
+  };
   p.then(
     (v) => {
       st.settled = true;
@@ -113,7 +118,9 @@ export async function driveScheduler<T>(sched: Scheduler, p: Promise<T>): Promis
       idleSpins++;
       await new Promise<void>((res) => setImmediate(res));
       if (idleSpins > 1000 && !settled()) {
-        throw new FioError(`fio: the machine went idle at ${sched.now()} ns with jobs still waiting (no pending events): a deadlock in the stack`);
+        throw new FioError(
+          `fio: the machine went idle at ${sched.now()} ns with jobs still waiting (no pending events): a deadlock in the stack`,
+        );
       }
     } else idleSpins = 0;
   }
@@ -126,7 +133,9 @@ function cmdHelp(which: string): string {
   if (which === 'all') {
     return fioOptions
       .filter((o) => o.type !== 'deprecated')
-      .map((o) => `${o.name.padEnd(28)}: ${o.help}${o.unsupported !== undefined ? ' (not supported by stackemu)' : ''}\n`)
+      .map(
+        (o) => `${o.name.padEnd(28)}: ${o.help}${o.unsupported !== undefined ? ' (not supported by stackemu)' : ''}\n`,
+      )
       .join('');
   }
   const o = fioOptions.find((x) => x.name === which || x.alias === which);
@@ -148,17 +157,46 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   const inv = parseOptions(opts.argv, ctx);
   const normal = inv.cmd.outputFormat.has('normal');
   const out: string[] = [];
-  const emptyReport: StackemuReport = { vmstat: {}, sanitizer: { count: 0, findings: [] }, sim: { virtual_ns: 0, events: 0 }, notes: [] };
-  if (inv.cmd.version) return { stdout: `${FIO_VERSION}\n`, outputFile: undefined, exitCode: 0, invocation: inv, jobs: [], report: emptyReport };
-  if (inv.cmd.cmdhelp !== undefined) return { stdout: cmdHelp(inv.cmd.cmdhelp), outputFile: undefined, exitCode: 0, invocation: inv, jobs: [], report: emptyReport };
+  const emptyReport: StackemuReport = {
+    vmstat: {},
+    sanitizer: { count: 0, findings: [] },
+    sim: { virtual_ns: 0, events: 0 },
+    notes: [],
+  };
+  if (inv.cmd.version)
+    return {
+      stdout: `${FIO_VERSION}\n`,
+      outputFile: undefined,
+      exitCode: 0,
+      invocation: inv,
+      jobs: [],
+      report: emptyReport,
+    };
+  if (inv.cmd.cmdhelp !== undefined)
+    return {
+      stdout: cmdHelp(inv.cmd.cmdhelp),
+      outputFile: undefined,
+      exitCode: 0,
+      invocation: inv,
+      jobs: [],
+      report: emptyReport,
+    };
   if (inv.cmd.help) {
-    return { stdout: `${FIO_VERSION} (stackemu)\nfio [options] [job options] <job file(s)>\n`, outputFile: undefined, exitCode: 0, invocation: inv, jobs: [], report: emptyReport };
+    return {
+      stdout: `${FIO_VERSION} (stackemu)\nfio [options] [job options] <job file(s)>\n`,
+      outputFile: undefined,
+      exitCode: 0,
+      invocation: inv,
+      jobs: [],
+      report: emptyReport,
+    };
   }
   const map = opts.mapFilename;
   const jobs = map === undefined ? inv.jobs.jobs : inv.jobs.jobs.map((j) => ({ ...j, files: j.files.map(map) }));
   if (jobs.length === 0) throw new FioError('fio: no jobs defined in the command line or job files');
   if (normal) for (const j of jobs) out.push(jobHeader(j, j.o.ioengine));
-  if (inv.cmd.parseOnly) return { stdout: '', outputFile: undefined, exitCode: 0, invocation: inv, jobs: [], report: emptyReport };
+  if (inv.cmd.parseOnly)
+    return { stdout: '', outputFile: undefined, exitCode: 0, invocation: inv, jobs: [], report: emptyReport };
   if (normal) out.push(`${FIO_VERSION}\n`);
   const sched = host.scheduler;
   const vm0 = host.vmstat();
@@ -169,7 +207,15 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   let e1 = e0;
   const tds = await driveScheduler(
     sched,
-    runThreads(host, { jobs, globalOptions: inv.jobs.globalOptions }, { log: (l) => (normal ? out.push(l) : undefined), started: (t) => opts.onStart?.(t), ...(opts.stopAfterNs !== undefined ? { stopAtNs: opts.stopAfterNs } : {}) }).then((v) => {
+    runThreads(
+      host,
+      { jobs, globalOptions: inv.jobs.globalOptions },
+      {
+        log: (l) => (normal ? out.push(l) : undefined),
+        started: (t) => opts.onStart?.(t),
+        ...(opts.stopAfterNs !== undefined ? { stopAtNs: opts.stopAfterNs } : {}),
+      },
+    ).then((v) => {
       t1 = sched.now();
       e1 = sched.executed;
       return v;
@@ -180,7 +226,8 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   for (const k of Object.keys(vm1)) vmstat[k] = (vm1[k] ?? 0) - (vm0[k] ?? 0);
   const findings = host.sanitizerFindings().slice(san0);
   const notes = [...new Set(tds.flatMap((t) => t.notes))];
-  for (const t of tds) for (const f of t.verifyFailures.slice(0, 8)) notes.push(`verify: ${t.o.name}: ${f.what} at offset ${f.offset}`);
+  for (const t of tds)
+    for (const f of t.verifyFailures.slice(0, 8)) notes.push(`verify: ${t.o.name}: ${f.what} at offset ${f.offset}`);
   const report: StackemuReport = {
     vmstat,
     sanitizer: { count: findings.length, findings: findings.slice(0, 100) },
@@ -216,7 +263,15 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   if (report.notes.length > 0) stackemu.add('notes', toJsonValue(report.notes));
   if (extra['wall'] !== undefined) stackemu.add('wall', toJsonValue(extra['wall']));
   const extraMembers: (readonly [string, JsonValue])[] = [['stackemu', stackemu]];
-  out.push(showRunStats(reports, { formats: inv.cmd.outputFormat, globalOptions: inv.jobs.globalOptions, version: FIO_VERSION, timeMs, extra: extraMembers }));
+  out.push(
+    showRunStats(reports, {
+      formats: inv.cmd.outputFormat,
+      globalOptions: inv.jobs.globalOptions,
+      version: FIO_VERSION,
+      timeMs,
+      extra: extraMembers,
+    }),
+  );
   if (normal) out.push(stackemuNormal(report, extra));
   const text = out.join('');
   const exitCode = tds.some((t) => t.error !== 0) ? 1 : 0;
@@ -235,10 +290,15 @@ function stackemuNormal(r: StackemuReport, extra: Readonly<Record<string, unknow
   if (other.length > 0) lines.push(`  vmstat deltas: ${other.map(([k, v]) => `${k}=${v}`).join(', ')}\n`);
   const kinds = new Map<string, number>();
   for (const f of r.sanitizer.findings) kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
-  lines.push(`  sanitizer    : ${r.sanitizer.count} finding${r.sanitizer.count === 1 ? '' : 's'}${kinds.size > 0 ? ` (${[...kinds].map(([k, n]) => `${k}=${n}`).join(', ')})` : ''}\n`);
+  lines.push(
+    `  sanitizer    : ${r.sanitizer.count} finding${r.sanitizer.count === 1 ? '' : 's'}${kinds.size > 0 ? ` (${[...kinds].map(([k, n]) => `${k}=${n}`).join(', ')})` : ''}\n`,
+  );
   lines.push(`  sim          : virtual=${(r.sim.virtual_ns / 1e6).toFixed(3)}ms, events=${r.sim.events}\n`);
   const wall = extra['wall'] as { readonly seconds?: number; readonly ios_per_sec?: number } | undefined;
-  if (wall?.seconds !== undefined) lines.push(`  wall         : ${wall.seconds.toFixed(3)}s${wall.ios_per_sec !== undefined ? `, ${Math.round(wall.ios_per_sec)} simulated I/Os per wall second` : ''}\n`);
+  if (wall?.seconds !== undefined)
+    lines.push(
+      `  wall         : ${wall.seconds.toFixed(3)}s${wall.ios_per_sec !== undefined ? `, ${Math.round(wall.ios_per_sec)} simulated I/Os per wall second` : ''}\n`,
+    );
   for (const n of r.notes) lines.push(`  note         : ${n}\n`);
   return lines.join('');
 }

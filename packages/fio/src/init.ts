@@ -133,7 +133,16 @@ const NOT_IN_STACKEMU: Readonly<Record<string, string>> = {
   aux_path: 'aux files are not modelled',
 };
 
-const ACCEPTED_NOOP = new Set(['eta', 'eta-interval', 'eta-newline', 'alloc-size', 'warnings-fatal', 'max-jobs', 'showcmd', 'enghelp']);
+const ACCEPTED_NOOP = new Set([
+  'eta',
+  'eta-interval',
+  'eta-newline',
+  'alloc-size',
+  'warnings-fatal',
+  'max-jobs',
+  'showcmd',
+  'enghelp',
+]);
 
 /**
  * Models `parse_options()` / `parse_cmd_line()` (init.c): fio's command line. `--key=value` and `--key value`
@@ -176,7 +185,13 @@ export function parseOptions(argv: readonly string[], ctx: ParseContext): FioInv
     };
     const jobOpt = findOption(key);
     if (jobOpt !== undefined) {
-      if (value === undefined && jobOpt.type !== 'str_set' && jobOpt.type !== 'deprecated' && jobOpt.type !== 'soft_deprecated') takeValue();
+      if (
+        value === undefined &&
+        jobOpt.type !== 'str_set' &&
+        jobOpt.type !== 'deprecated' &&
+        jobOpt.type !== 'soft_deprecated'
+      )
+        takeValue();
       jobArgs.push({ key, value });
       continue;
     }
@@ -184,7 +199,11 @@ export function parseOptions(argv: readonly string[], ctx: ParseContext): FioInv
       case 'output-format':
         for (const f of takeValue().split(',')) {
           if (f === 'normal' || f === 'json' || f === 'json+') formats.add(f);
-          else if (f === 'terse') throw new FioError("fio: --output-format=terse is not supported by stackemu (normal, json and json+ are)", key);
+          else if (f === 'terse')
+            throw new FioError(
+              'fio: --output-format=terse is not supported by stackemu (normal, json and json+ are)',
+              key,
+            );
           else throw new FioError(`fio: unknown output format '${f}'`, key);
         }
         break;
@@ -214,7 +233,15 @@ export function parseOptions(argv: readonly string[], ctx: ParseContext): FioInv
         const why = NOT_IN_STACKEMU[key];
         if (why !== undefined) throw new FioError(`fio: option '--${key}' is not supported by stackemu: ${why}`, key);
         if (ACCEPTED_NOOP.has(key)) {
-          if ((key === 'eta' || key === 'eta-interval' || key === 'eta-newline' || key === 'alloc-size' || key === 'max-jobs') && value === undefined) takeValue();
+          if (
+            (key === 'eta' ||
+              key === 'eta-interval' ||
+              key === 'eta-newline' ||
+              key === 'alloc-size' ||
+              key === 'max-jobs') &&
+            value === undefined
+          )
+            takeValue();
           break;
         }
         throw new FioError(`fio: unrecognized option '${arg}'`, key);
@@ -372,16 +399,24 @@ export class JobListBuilder {
       .map((k, i) => ({ ...k, i }))
       .sort((a, b) => (b.opt?.prio ?? 0) - (a.opt?.prio ?? 0) || a.i - b.i);
     // The engine first, so that its options are known (fio retries unknown options after ioengine_load()).
-    const engineFirst = [...ordered.filter((k) => k.opt?.name === 'ioengine'), ...ordered.filter((k) => k.opt?.name !== 'ioengine')];
+    const engineFirst = [
+      ...ordered.filter((k) => k.opt?.name === 'ioengine'),
+      ...ordered.filter((k) => k.opt?.name !== 'ioengine'),
+    ];
     for (const k of engineFirst) {
       if (k.opt === undefined) {
-        throw new FioError(`fio: bad option <${k.r.key}${k.r.value === undefined ? '' : `=${k.r.value}`}> in section [${s.name}]`, k.r.key);
+        throw new FioError(
+          `fio: bad option <${k.r.key}${k.r.value === undefined ? '' : `=${k.r.value}`}> in section [${s.name}]`,
+          k.r.key,
+        );
       }
       this.apply(o, k.opt, k.r.value, `section [${s.name}]`);
       if (k.orig.value !== undefined) recorded.push([k.opt.name, k.orig.value]);
     }
     // "job options" keep fio's order: sorted by priority, as parsed.
-    const dump = ordered.filter((k) => k.orig.value !== undefined && k.opt !== undefined).map((k) => [(k.opt as FioOption).name, k.orig.value as string] as [string, string]);
+    const dump = ordered
+      .filter((k) => k.orig.value !== undefined && k.opt !== undefined)
+      .map((k) => [(k.opt as FioOption).name, k.orig.value as string] as [string, string]);
     if (s.global) {
       this.globalOpts.push(...dump);
       return;
@@ -392,7 +427,10 @@ export class JobListBuilder {
 
   private apply(o: ThreadOptions, opt: FioOption, value: string | undefined, where: string): void {
     if (opt.engines !== undefined && !opt.engines.includes(o.ioengine)) {
-      throw new FioError(`fio: option '${opt.name}' (${where}) belongs to ioengine ${opt.engines.join('/')}, not ${o.ioengine}`, opt.name);
+      throw new FioError(
+        `fio: option '${opt.name}' (${where}) belongs to ioengine ${opt.engines.join('/')}, not ${o.ioengine}`,
+        opt.name,
+      );
     }
     handleOption(o, opt, value);
   }
@@ -414,7 +452,8 @@ export class JobListBuilder {
     };
     for (const a of args) {
       const opt = findOption(a.key);
-      if (opt === undefined) throw new FioError(`fio: unrecognized option '--${a.key}${a.value === undefined ? '' : `=${a.value}`}'`, a.key);
+      if (opt === undefined)
+        throw new FioError(`fio: unrecognized option '--${a.key}${a.value === undefined ? '' : `=${a.value}`}'`, a.key);
       if (opt.name === 'name') {
         finish();
         inGlobal = a.value === undefined || a.value.startsWith('global');
@@ -547,13 +586,20 @@ export function fixupOptions(o: ThreadOptions): void {
     if (o.maxBs[DDIR_WRITE] !== o.minBs[DDIR_WRITE] && o.verifyInterval === 0) o.verifyInterval = o.minBs[DDIR_WRITE];
     if (o.verifyInterval > o.minBs[DDIR_WRITE]) o.verifyInterval = o.minBs[DDIR_WRITE];
     else if (tdRead(o) && o.verifyInterval > o.minBs[DDIR_READ]) o.verifyInterval = o.minBs[DDIR_READ];
-    if (o.verifyInterval === 0 || o.minBs[DDIR_WRITE] % o.verifyInterval !== 0 || o.maxBs[DDIR_WRITE] % o.verifyInterval !== 0) {
+    if (
+      o.verifyInterval === 0 ||
+      o.minBs[DDIR_WRITE] % o.verifyInterval !== 0 ||
+      o.maxBs[DDIR_WRITE] % o.verifyInterval !== 0
+    ) {
       o.verifyInterval = gcd(o.minBs[DDIR_WRITE], o.maxBs[DDIR_WRITE]);
     }
   }
   if (o.randomDistribution !== 'random') o.norandommap = true;
   if (o.size !== undefined && 'bytes' in o.size && o.size.bytes !== 0 && o.size.bytes < tdMinBs(o)) {
-    throw new FioError(`fio: size too small, must not be less than minimum block size: ${o.size.bytes} < ${tdMinBs(o)}`, 'size');
+    throw new FioError(
+      `fio: size too small, must not be less than minimum block size: ${o.size.bytes} < ${tdMinBs(o)}`,
+      'size',
+    );
   }
   if (o.randSeedSet) o.randRepeatable = false;
 }

@@ -521,9 +521,9 @@ function accountIoCompletion(td: ThreadData, io: IoU, ddir: number, now: number)
 /**
  * Models `io_completed()` (io_u.c): counts bytes, requeues a short I/O, accounts latencies, runs `end_io`
  * (verify).
- * @returns an errno or 0 and whether the io_u went back to the requeue list
+ * @returns an errno, 0, or {@link IO_REQUEUED}
  */
-export function ioCompleted(td: ThreadData, io: IoU, now: number): IoCompletion {
+export function ioCompleted(td: ThreadData, io: IoU, now: number): number {
   io.flags &= ~(IO_U_F_FLIGHT | IO_U_F_BUSY_OK);
   if (io.ipo !== undefined) {
     if (io.error !== 0) td.ioHist.unlog(io.ipo);
@@ -533,7 +533,7 @@ export function ioCompleted(td: ThreadData, io: IoU, now: number): IoCompletion 
   if (ddir === DDIR_SYNC || ddir === DDIR_DATASYNC) {
     td.lastWasSync = true;
     if (shouldAccount(td)) accountIoCompletion(td, io, ddir, now);
-    return { error: io.error, requeued: false };
+    return io.error;
   }
   td.lastWasSync = false;
   td.lastDdir = ddir;
@@ -547,7 +547,7 @@ export function ioCompleted(td: ThreadData, io: IoU, now: number): IoCompletion 
       td.ts.shortIoU[ddir] = (td.ts.shortIoU[ddir] as number) + 1;
       if (io.offset < (io.file?.realFileSize ?? 0)) {
         requeueIoU(td, io);
-        return { error: 0, requeued: true };
+        return IO_REQUEUED;
       }
     }
     td.ioBlocks[ddir] = (td.ioBlocks[ddir] as number) + 1;
@@ -568,18 +568,13 @@ export function ioCompleted(td: ThreadData, io: IoU, now: number): IoCompletion 
     td.ts.totalErrCount++;
     if (td.ts.firstError === 0) td.ts.firstError = error;
     io.error = 0;
-    return { error: 0, requeued: false };
+    return 0;
   }
-  return { error, requeued: false };
+  return error;
 }
 
-/** What {@link ioCompleted} reports. */
-export interface IoCompletion {
-  /** errno, 0 if none. */
-  readonly error: number;
-  /** The io_u went back to the requeue list (short I/O). */
-  readonly requeued: boolean;
-}
+/** {@link ioCompleted}'s answer for an io_u that went back to the requeue list (short I/O). */
+export const IO_REQUEUED = -1;
 
 /** Models `td_non_fatal_error()` for `continue_on_error`. */
 function nonFatal(td: ThreadData, ddir: number, err: number): boolean {
@@ -597,8 +592,9 @@ function nonFatal(td: ThreadData, ddir: number, err: number): boolean {
  * @returns 0, or -1 on an error (recorded with td_verror)
  */
 export function ioUSyncComplete(td: ThreadData, io: IoU): number {
-  const { error, requeued } = ioCompleted(td, io, td.sched.now());
-  if (!requeued) putIoU(td, io);
+  const c = ioCompleted(td, io, td.sched.now());
+  const error = c === IO_REQUEUED ? 0 : c;
+  if (c !== IO_REQUEUED) putIoU(td, io);
   if (error !== 0) {
     td.verror2(error, 'io_u_sync_complete');
     return -1;
@@ -630,8 +626,8 @@ function completeEvents(td: ThreadData, ret: number): number {
   for (let i = 0; i < ret; i++) {
     const io = td.events[i] as IoU;
     const c = ioCompleted(td, io, now);
-    if (c.error !== 0 && err === 0) err = c.error;
-    if (!c.requeued) putIoU(td, io);
+    if (c > 0 && err === 0) err = c;
+    if (c !== IO_REQUEUED) putIoU(td, io);
   }
   if (err !== 0) {
     td.verror2(err, 'io_u_queued_complete');
@@ -661,4 +657,3 @@ export function prepareVerifyWrite(td: ThreadData, io: IoU): void {
   io.numberio = td.ioIssues[DDIR_WRITE] as number;
   populateVerifyIoU(td, io);
 }
-

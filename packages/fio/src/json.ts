@@ -136,6 +136,7 @@ export function toJsonValue(v: unknown): JsonValue {
     return a;
   }
   const o = new JsonObject();
-  if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (x !== undefined) o.add(k, toJsonValue(x));
+  if (v !== null && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) o.add(k, toJsonValue(x));
   return o;
 }

@@ -85,7 +85,11 @@ export interface IoMem {
  * @param td - the job (its process and io_us exist)
  * @returns 0 or an errno
  */
-export async function initIoUBuffers(td: ThreadData, malloc: ProcessMalloc, fill: (td: ThreadData) => void): Promise<number> {
+export async function initIoUBuffers(
+  td: ThreadData,
+  malloc: ProcessMalloc,
+  fill: (td: ThreadData) => void,
+): Promise<number> {
   const o = td.o;
   const maxBs = tdMaxBs(o);
   let size = maxBs * o.iodepth;
@@ -103,7 +107,8 @@ export async function initIoUBuffers(td: ThreadData, malloc: ProcessMalloc, fill
     }
     const sys = (td.proc as { readonly sys: FioSyscalls }).sys;
     if (o.memType === 'malloc') orig = malloc.malloc(total);
-    else if (o.memType === 'shm') orig = sys.mmap(0, pageUp(total), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    else if (o.memType === 'shm')
+      orig = sys.mmap(0, pageUp(total), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     else if (o.mmapfile === '') {
       orig = sys.mmap(0, pageUp(total), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     } else {
@@ -119,7 +124,14 @@ export async function initIoUBuffers(td: ThreadData, malloc: ProcessMalloc, fill
           return -t;
         }
       }
-      orig = sys.mmap(0, pageUp(total), PROT_READ | PROT_WRITE, o.memType === 'mmapshared' ? MAP_SHARED : MAP_PRIVATE, fd, 0);
+      orig = sys.mmap(
+        0,
+        pageUp(total),
+        PROT_READ | PROT_WRITE,
+        o.memType === 'mmapshared' ? MAP_SHARED : MAP_PRIVATE,
+        fd,
+        0,
+      );
     }
     if (orig < 0) {
       td.verror2(ENOMEM, 'iomem allocation');

@@ -122,7 +122,12 @@ interface Common {
   readonly engines?: readonly string[];
 }
 
-function boolOpt(name: string, help: string, set: Setter<boolean>, c: Common & { readonly neg?: boolean } = {}): FioOption {
+function boolOpt(
+  name: string,
+  help: string,
+  set: Setter<boolean>,
+  c: Common & { readonly neg?: boolean } = {},
+): FioOption {
   return {
     name,
     type: 'bool',
@@ -189,7 +194,10 @@ function valOpt(
       if (value === undefined) fail(name, value, `fio: option ${name} requires an argument`);
       if (value.endsWith('z')) {
         if (c.type === 'str_val_zone') {
-          throw new UnsupportedOptionError(name, 'zone-relative values (the "z" suffix) need zonemode, which stackemu does not model');
+          throw new UnsupportedOptionError(
+            name,
+            'zone-relative values (the "z" suffix) need zonemode, which stackemu does not model',
+          );
         }
         fail(name, value, `fio: ${name}: 'z' suffix isn't applicable`);
       }
@@ -200,7 +208,12 @@ function valOpt(
   };
 }
 
-function timeOpt(name: string, help: string, set: Setter<number>, c: Common & { readonly isSeconds?: boolean } = {}): FioOption {
+function timeOpt(
+  name: string,
+  help: string,
+  set: Setter<number>,
+  c: Common & { readonly isSeconds?: boolean } = {},
+): FioOption {
   return {
     name,
     type: 'str_val_time',
@@ -403,7 +416,19 @@ export const fioOptions: readonly FioOption[] = [
   strOpt(
     'rw',
     'IO direction',
-    ['read', 'write', 'trim', 'randread', 'randwrite', 'randtrim', 'rw', 'readwrite', 'randrw', 'trimwrite', 'randtrimwrite'],
+    [
+      'read',
+      'write',
+      'trim',
+      'randread',
+      'randwrite',
+      'randtrim',
+      'rw',
+      'readwrite',
+      'randrw',
+      'trimwrite',
+      'randtrimwrite',
+    ],
     (o, choice, value) => {
       const bits: Readonly<Record<string, number>> = {
         read: 1,
@@ -434,9 +459,15 @@ export const fioOptions: readonly FioOption[] = [
     },
     { alias: 'readwrite', def: 'read' },
   ),
-  strOpt('rw_sequencer', 'IO offset generator modifier', ['sequential', 'identical'], (o, c) => {
-    o.rwSeq = c as 'sequential' | 'identical';
-  }, { def: 'sequential' }),
+  strOpt(
+    'rw_sequencer',
+    'IO offset generator modifier',
+    ['sequential', 'identical'],
+    (o, c) => {
+      o.rwSeq = c as 'sequential' | 'identical';
+    },
+    { def: 'sequential' },
+  ),
   {
     name: 'ioengine',
     type: 'str_store',
@@ -448,14 +479,21 @@ export const fioOptions: readonly FioOption[] = [
       const name = value.split(':')[0] ?? value;
       if (!(ENGINES_SUPPORTED as readonly string[]).includes(name)) {
         if (ENGINES_KNOWN.includes(name)) {
-          throw new UnsupportedOptionError('ioengine', `engine '${name}' is not modelled (supported: ${ENGINES_SUPPORTED.join(', ')})`);
+          throw new UnsupportedOptionError(
+            'ioengine',
+            `engine '${name}' is not modelled (supported: ${ENGINES_SUPPORTED.join(', ')})`,
+          );
         }
         fail('ioengine', value, `fio: engine ${name} not loadable`);
       }
       o.ioengine = name;
     },
   },
-  intOpt('iodepth', 'Number of IO buffers to keep in flight', (o, v) => (o.iodepth = v), { def: '1', min: 1, max: 65536 }),
+  intOpt('iodepth', 'Number of IO buffers to keep in flight', (o, v) => (o.iodepth = v), {
+    def: '1',
+    min: 1,
+    max: 65536,
+  }),
   intOpt('iodepth_batch', 'Number of IO buffers to submit in one go', (o, v) => (o.iodepthBatch = v), {
     alias: 'iodepth_batch_submit',
     def: '1',
@@ -467,40 +505,88 @@ export const fioOptions: readonly FioOption[] = [
     (o, v) => (o.iodepthBatchCompleteMin = v),
     { alias: 'iodepth_batch_complete', def: '1', max: 65536 },
   ),
-  intOpt('iodepth_batch_complete_max', 'Max number of IO buffers to retrieve in one go', (o, v) => (o.iodepthBatchCompleteMax = v), {
-    max: 65536,
-  }),
+  intOpt(
+    'iodepth_batch_complete_max',
+    'Max number of IO buffers to retrieve in one go',
+    (o, v) => (o.iodepthBatchCompleteMax = v),
+    {
+      max: 65536,
+    },
+  ),
   intOpt('iodepth_low', 'Low water mark for queuing depth', (o, v) => (o.iodepthLow = v)),
-  boolOpt('serialize_overlap', 'Wait for in-flight IOs that collide to complete', (o, v) => {
-    if (v) throw new UnsupportedOptionError('serialize_overlap', 'overlap serialisation is not modelled');
-  }, { def: '0' }),
-  strOpt('io_submit_mode', 'How IO submissions and completions are done', ['inline', 'offload'], (_o, c) => {
-    if (c !== 'inline') throw new UnsupportedOptionError('io_submit_mode', 'offload submission (a separate submit thread) is not modelled');
-  }, { def: 'inline' }),
-  valOpt('size', 'Total size of device or files', (o, v, pos) => {
-    if (pos.first) o.size = sizeOrPercent(v);
-  }, { type: 'str_val_zone' }),
-  valOpt('io_size', 'Total size of I/O to be performed', (o, v, pos) => {
-    if (pos.first) o.ioSize = sizeOrPercent(v);
-  }, { type: 'str_val_zone', alias: 'io_limit' }),
-  boolOpt('fill_device', 'Write until an ENOSPC error occurs', (o, v) => (o.fillDevice = v), { alias: 'fill_fs', def: '0' }),
+  boolOpt(
+    'serialize_overlap',
+    'Wait for in-flight IOs that collide to complete',
+    (o, v) => {
+      if (v) throw new UnsupportedOptionError('serialize_overlap', 'overlap serialisation is not modelled');
+    },
+    { def: '0' },
+  ),
+  strOpt(
+    'io_submit_mode',
+    'How IO submissions and completions are done',
+    ['inline', 'offload'],
+    (_o, c) => {
+      if (c !== 'inline')
+        throw new UnsupportedOptionError(
+          'io_submit_mode',
+          'offload submission (a separate submit thread) is not modelled',
+        );
+    },
+    { def: 'inline' },
+  ),
+  valOpt(
+    'size',
+    'Total size of device or files',
+    (o, v, pos) => {
+      if (pos.first) o.size = sizeOrPercent(v);
+    },
+    { type: 'str_val_zone' },
+  ),
+  valOpt(
+    'io_size',
+    'Total size of I/O to be performed',
+    (o, v, pos) => {
+      if (pos.first) o.ioSize = sizeOrPercent(v);
+    },
+    { type: 'str_val_zone', alias: 'io_limit' },
+  ),
+  boolOpt('fill_device', 'Write until an ENOSPC error occurs', (o, v) => (o.fillDevice = v), {
+    alias: 'fill_fs',
+    def: '0',
+  }),
   valOpt('filesize', 'Size of individual files', (o, v, pos) => {
     if (isPercent(v)) fail('filesize', `${v.percent}%`, 'fio: filesize: a percentage is not allowed here');
     if (pos.first) o.fileSizeLow = v;
     if (!pos.more) o.fileSizeHigh = v;
   }),
   boolOpt('file_append', 'IO will start at the end of the file(s)', (o, v) => (o.fileAppend = v), { def: '0' }),
-  valOpt('offset', 'Start IO from this offset', (o, v, pos) => {
-    if (pos.first) o.startOffset = sizeOrPercent(v);
-  }, { type: 'str_val_zone', alias: 'fileoffset', def: '0' }),
+  valOpt(
+    'offset',
+    'Start IO from this offset',
+    (o, v, pos) => {
+      if (pos.first) o.startOffset = sizeOrPercent(v);
+    },
+    { type: 'str_val_zone', alias: 'fileoffset', def: '0' },
+  ),
   intOpt('offset_align', 'Start IO from this offset alignment', (o, v) => (o.startOffsetAlign = v), { def: '0' }),
-  valOpt('offset_increment', 'What is the increment from one offset to the next', (o, v, pos) => {
-    if (pos.first) o.offsetIncrement = sizeOrPercent(v);
-  }, { type: 'str_val_zone', def: '0' }),
-  valOpt('number_ios', 'Force job completion after this number of IOs', (o, v, pos) => {
-    if (isPercent(v)) fail('number_ios', `${v.percent}%`);
-    if (pos.first) o.numberIos = v;
-  }, { def: '0' }),
+  valOpt(
+    'offset_increment',
+    'What is the increment from one offset to the next',
+    (o, v, pos) => {
+      if (pos.first) o.offsetIncrement = sizeOrPercent(v);
+    },
+    { type: 'str_val_zone', def: '0' },
+  ),
+  valOpt(
+    'number_ios',
+    'Force job completion after this number of IOs',
+    (o, v, pos) => {
+      if (isPercent(v)) fail('number_ios', `${v.percent}%`);
+      if (pos.first) o.numberIos = v;
+    },
+    { def: '0' },
+  ),
   {
     name: 'bs',
     alias: 'blocksize',
@@ -563,27 +649,47 @@ export const fioOptions: readonly FioOption[] = [
       parseBsSplit(o, 'bssplit', value.trim());
     },
   },
-  setOpt('bs_unaligned', 'Allow non power-of-two block sizes', (o, v) => (o.bsUnaligned = v), { alias: 'blocksize_unaligned' }),
-  boolOpt('bs_is_seq_rand', 'Consider any blocksize setting to be sequential,random', (o, v) => (o.bsIsSeqRand = v), { def: '0' }),
+  setOpt('bs_unaligned', 'Allow non power-of-two block sizes', (o, v) => (o.bsUnaligned = v), {
+    alias: 'blocksize_unaligned',
+  }),
+  boolOpt('bs_is_seq_rand', 'Consider any blocksize setting to be sequential,random', (o, v) => (o.bsIsSeqRand = v), {
+    def: '0',
+  }),
   boolOpt('randrepeat', 'Use repeatable random IO pattern', (o, v) => (o.randRepeatable = v), { def: '1' }),
-  valOpt('randseed', 'Set the random generator seed value', (o, v, pos) => {
-    if (isPercent(v)) fail('randseed', `${v.percent}%`);
-    if (!pos.first) return;
-    o.randSeed = BigInt(v);
-    o.randSeedSet = true;
-  }, { def: '0x89' }),
+  valOpt(
+    'randseed',
+    'Set the random generator seed value',
+    (o, v, pos) => {
+      if (isPercent(v)) fail('randseed', `${v.percent}%`);
+      if (!pos.first) return;
+      o.randSeed = BigInt(v);
+      o.randSeedSet = true;
+    },
+    { def: '0x89' },
+  ),
   setOpt('norandommap', 'Accept potential duplicate random blocks', (o, v) => (o.norandommap = v)),
-  boolOpt('softrandommap', 'Set norandommap if randommap allocation fails', (o, v) => (o.softrandommap = v), { def: '0' }),
-  strOpt('random_generator', 'Type of random number generator to use', ['tausworthe', 'lfsr', 'tausworthe64'], (o, c) => {
-    o.randomGenerator = c as ThreadOptions['randomGenerator'];
-  }, { def: 'tausworthe' }),
+  boolOpt('softrandommap', 'Set norandommap if randommap allocation fails', (o, v) => (o.softrandommap = v), {
+    def: '0',
+  }),
+  strOpt(
+    'random_generator',
+    'Type of random number generator to use',
+    ['tausworthe', 'lfsr', 'tausworthe64'],
+    (o, c) => {
+      o.randomGenerator = c as ThreadOptions['randomGenerator'];
+    },
+    { def: 'tausworthe' },
+  ),
   strOpt(
     'random_distribution',
     'Random offset distribution generator',
     ['random', 'zipf', 'pareto', 'normal', 'zoned', 'zoned_abs'],
     (o, c, value) => {
       if (c === 'zoned' || c === 'zoned_abs') {
-        throw new UnsupportedOptionError('random_distribution', `the ${c} distribution is not modelled (random, zipf, pareto and normal are)`);
+        throw new UnsupportedOptionError(
+          'random_distribution',
+          `the ${c} distribution is not modelled (random, zipf, pareto and normal are)`,
+        );
       }
       o.randomDistribution = c as ThreadOptions['randomDistribution'];
       if (c === 'random') return;
@@ -610,10 +716,12 @@ export const fioOptions: readonly FioOption[] = [
         if (val === 1) fail('random_distribution', value, 'fio: zipf theta must different than 1.0');
         o.zipfTheta = val;
       } else if (c === 'pareto') {
-        if (val <= 0 || val >= 1) fail('random_distribution', value, 'fio: pareto input out of range (0 < input < 1.0)');
+        if (val <= 0 || val >= 1)
+          fail('random_distribution', value, 'fio: pareto input out of range (0 < input < 1.0)');
         o.paretoH = val;
       } else {
-        if (val < 0 || val >= 100) fail('random_distribution', value, 'fio: normal deviation out of range (0 <= input < 100.0)');
+        if (val < 0 || val >= 100)
+          fail('random_distribution', value, 'fio: normal deviation out of range (0 <= input < 100.0)');
         o.gaussDev = val;
       }
     },
@@ -633,8 +741,14 @@ export const fioOptions: readonly FioOption[] = [
     },
   },
   { name: 'percentage_sequential', type: 'deprecated', help: 'Option percentage_sequential is deprecated' },
-  boolOpt('allrandrepeat', 'Use repeatable random numbers for everything', (o, v) => (o.allRandRepeatable = v), { def: '0' }),
-  intOpt('nrfiles', 'Split job workload between this number of files', (o, v) => (o.nrFiles = v), { alias: 'nr_files', def: '1', min: 1 }),
+  boolOpt('allrandrepeat', 'Use repeatable random numbers for everything', (o, v) => (o.allRandRepeatable = v), {
+    def: '0',
+  }),
+  intOpt('nrfiles', 'Split job workload between this number of files', (o, v) => (o.nrFiles = v), {
+    alias: 'nr_files',
+    def: '1',
+    min: 1,
+  }),
   intOpt('openfiles', 'Number of files to keep open at the same time', (o, v) => (o.openFiles = v)),
   strOpt(
     'file_service_type',
@@ -642,35 +756,53 @@ export const fioOptions: readonly FioOption[] = [
     ['random', 'zipf', 'pareto', 'normal', 'gauss', 'roundrobin', 'sequential'],
     (o, c) => {
       if (c !== 'random' && c !== 'roundrobin' && c !== 'sequential') {
-        throw new UnsupportedOptionError('file_service_type', `'${c}' file selection is not modelled (random, roundrobin and sequential are)`);
+        throw new UnsupportedOptionError(
+          'file_service_type',
+          `'${c}' file selection is not modelled (random, roundrobin and sequential are)`,
+        );
       }
       o.fileServiceType = c;
     },
     { def: 'roundrobin' },
   ),
-  strOpt('fallocate', 'Whether pre-allocation is performed when laying out files', ['none', 'native', 'posix', 'keep', 'truncate', '0', '1'], (o, c) => {
-    const m: Readonly<Record<string, ThreadOptions['fallocateMode']>> = {
-      none: 'none',
-      '0': 'none',
-      native: 'native',
-      posix: 'posix',
-      '1': 'posix',
-      keep: 'keep',
-      truncate: 'truncate',
-    };
-    o.fallocateMode = m[c] ?? 'native';
-  }, { def: 'native' }),
+  strOpt(
+    'fallocate',
+    'Whether pre-allocation is performed when laying out files',
+    ['none', 'native', 'posix', 'keep', 'truncate', '0', '1'],
+    (o, c) => {
+      const m: Readonly<Record<string, ThreadOptions['fallocateMode']>> = {
+        none: 'none',
+        '0': 'none',
+        native: 'native',
+        posix: 'posix',
+        '1': 'posix',
+        keep: 'keep',
+        truncate: 'truncate',
+      };
+      o.fallocateMode = m[c] ?? 'native';
+    },
+    { def: 'native' },
+  ),
   unsupported('fadvise_hint', 'posix_fadvise() access hints are not modelled', { def: '1' }),
   intOpt('fsync', 'Issue fsync for writes every given number of blocks', (o, v) => (o.fsyncBlocks = v), { def: '0' }),
-  intOpt('fdatasync', 'Issue fdatasync for writes every given number of blocks', (o, v) => (o.fdatasyncBlocks = v), { def: '0' }),
+  intOpt('fdatasync', 'Issue fdatasync for writes every given number of blocks', (o, v) => (o.fdatasyncBlocks = v), {
+    def: '0',
+  }),
   unsupported('write_barrier', 'write barriers are not modelled', { type: 'int', def: '0' }),
   unsupported('sync_file_range', 'sync_file_range() is not modelled'),
   boolOpt('direct', 'Use O_DIRECT IO (negates buffered)', (o, v) => (o.odirect = v), { def: '0' }),
-  boolOpt('atomic', 'Use Atomic IO with O_DIRECT (implies O_DIRECT)', (_o, v) => {
-    if (v) throw new UnsupportedOptionError('atomic', 'O_ATOMIC writes are not modelled');
-  }, { def: '0' }),
+  boolOpt(
+    'atomic',
+    'Use Atomic IO with O_DIRECT (implies O_DIRECT)',
+    (_o, v) => {
+      if (v) throw new UnsupportedOptionError('atomic', 'O_ATOMIC writes are not modelled');
+    },
+    { def: '0' },
+  ),
   boolOpt('buffered', 'Use buffered IO (negates direct)', (o, v) => (o.odirect = v), { def: '1', neg: true }),
-  boolOpt('overwrite', 'When writing, set whether to overwrite current data', (o, v) => (o.overwrite = v), { def: '0' }),
+  boolOpt('overwrite', 'When writing, set whether to overwrite current data', (o, v) => (o.overwrite = v), {
+    def: '0',
+  }),
   intOpt('loops', 'Number of times to run the job', (o, v) => (o.loops = v), { def: '1', min: 1 }),
   intOpt('numjobs', 'Duplicate this job this many times', (o, v) => (o.numjobs = v), { def: '1', min: 1, max: 65536 }),
   {
@@ -688,24 +820,59 @@ export const fioOptions: readonly FioOption[] = [
       }
     },
   },
-  timeOpt('runtime', 'Stop workload when this amount of time has passed', (o, v) => (o.timeout = v), { alias: 'timeout', def: '0' }),
+  timeOpt('runtime', 'Stop workload when this amount of time has passed', (o, v) => (o.timeout = v), {
+    alias: 'timeout',
+    def: '0',
+  }),
   setOpt('time_based', 'Keep running until runtime/timeout is met', (o, v) => (o.timeBased = v)),
   setOpt('verify_only', 'Verifies previously written data is still valid', (o, v) => (o.verifyOnly = v)),
   timeOpt('ramp_time', 'Ramp up time before measuring performance', (o, v) => (o.rampTime = v)),
   unsupported('clocksource', 'virtual time is the only clock'),
-  strOpt('mem', 'Backing type for IO buffers', ['malloc', 'shm', 'shmhuge', 'mmap', 'mmapshared', 'mmaphuge', 'cudamalloc'], (o, c, value) => {
-    if (c === 'shmhuge' || c === 'mmaphuge' || c === 'cudamalloc') {
-      throw new UnsupportedOptionError('mem', `'${c}' buffers are not modelled (malloc, shm, mmap and mmapshared are)`);
-    }
-    o.memType = c as ThreadOptions['memType'];
-    // str_mem_cb()
-    o.mmapfile = c === 'mmap' || c === 'mmapshared' ? (postfix(value) ?? '') : '';
-  }, { alias: 'iomem', def: 'malloc' }),
-  intOpt('iomem_align', 'IO memory buffer offset alignment', (o, v) => (o.memAlign = v), { alias: 'mem_align', def: '0' }),
+  strOpt(
+    'mem',
+    'Backing type for IO buffers',
+    ['malloc', 'shm', 'shmhuge', 'mmap', 'mmapshared', 'mmaphuge', 'cudamalloc'],
+    (o, c, value) => {
+      if (c === 'shmhuge' || c === 'mmaphuge' || c === 'cudamalloc') {
+        throw new UnsupportedOptionError(
+          'mem',
+          `'${c}' buffers are not modelled (malloc, shm, mmap and mmapshared are)`,
+        );
+      }
+      o.memType = c as ThreadOptions['memType'];
+      // str_mem_cb()
+      o.mmapfile = c === 'mmap' || c === 'mmapshared' ? (postfix(value) ?? '') : '';
+    },
+    { alias: 'iomem', def: 'malloc' },
+  ),
+  intOpt('iomem_align', 'IO memory buffer offset alignment', (o, v) => (o.memAlign = v), {
+    alias: 'mem_align',
+    def: '0',
+  }),
   strOpt(
     'verify',
     'Verify data written',
-    ['0', 'md5', 'crc64', 'crc32', 'crc32c-intel', 'crc32c', 'crc16', 'crc7', 'sha1', 'sha256', 'sha512', 'sha3-224', 'sha3-256', 'sha3-384', 'sha3-512', 'xxhash', 'meta', 'pattern', 'null'],
+    [
+      '0',
+      'md5',
+      'crc64',
+      'crc32',
+      'crc32c-intel',
+      'crc32c',
+      'crc16',
+      'crc7',
+      'sha1',
+      'sha256',
+      'sha512',
+      'sha3-224',
+      'sha3-256',
+      'sha3-384',
+      'sha3-512',
+      'xxhash',
+      'meta',
+      'pattern',
+      'null',
+    ],
     (o, c) => {
       const m: Readonly<Record<string, ThreadOptions['verify']>> = {
         '0': 'none',
@@ -726,7 +893,9 @@ export const fioOptions: readonly FioOption[] = [
   boolOpt('do_verify', 'Run verification stage after write', (o, v) => (o.doVerify = v), { def: '1' }),
   { name: 'verifysort', type: 'soft_deprecated', help: 'Option verifysort is deprecated' },
   { name: 'verifysort_nr', type: 'soft_deprecated', help: 'Option verifysort_nr is deprecated' },
-  intOpt('verify_interval', 'Store verify buffer header every N bytes', (o, v) => (o.verifyInterval = v), { min: 2 * 32 }),
+  intOpt('verify_interval', 'Store verify buffer header every N bytes', (o, v) => (o.verifyInterval = v), {
+    min: 2 * 32,
+  }),
   intOpt('verify_offset', 'Offset verify header location by N bytes', (o, v) => {
     if (v !== 0) throw new UnsupportedOptionError('verify_offset', 'moving the verify header is not modelled');
     o.verifyOffset = v;
@@ -742,13 +911,25 @@ export const fioOptions: readonly FioOption[] = [
       if (o.verify === 'none') o.verify = 'pattern';
     },
   },
-  boolOpt('verify_fatal', 'Exit on a single verify failure, don\'t continue', (o, v) => (o.verifyFatal = v), { def: '0' }),
-  boolOpt('verify_dump', 'Dump contents of good and bad blocks on failure', (_o, v) => {
-    if (v) throw new UnsupportedOptionError('verify_dump', 'dumping blocks to files is not modelled');
-  }, { def: '0' }),
-  intOpt('verify_async', 'Number of async verifier threads to use', (_o, v) => {
-    if (v !== 0) throw new UnsupportedOptionError('verify_async', 'asynchronous verifier threads are not modelled');
-  }, { def: '0' }),
+  boolOpt('verify_fatal', "Exit on a single verify failure, don't continue", (o, v) => (o.verifyFatal = v), {
+    def: '0',
+  }),
+  boolOpt(
+    'verify_dump',
+    'Dump contents of good and bad blocks on failure',
+    (_o, v) => {
+      if (v) throw new UnsupportedOptionError('verify_dump', 'dumping blocks to files is not modelled');
+    },
+    { def: '0' },
+  ),
+  intOpt(
+    'verify_async',
+    'Number of async verifier threads to use',
+    (_o, v) => {
+      if (v !== 0) throw new UnsupportedOptionError('verify_async', 'asynchronous verifier threads are not modelled');
+    },
+    { def: '0' },
+  ),
   valOpt('verify_backlog', 'Verify after this number of blocks are written', (o, v, pos) => {
     if (isPercent(v)) fail('verify_backlog', `${v.percent}%`);
     if (pos.first) o.verifyBacklog = v;
@@ -780,10 +961,18 @@ export const fioOptions: readonly FioOption[] = [
   unsupported('merge_blktrace_iters', 'blktrace merging is not modelled', { type: 'float_list' }),
   unsupported('exec_prerun', 'running host commands is not modelled', { type: 'str_store' }),
   unsupported('exec_postrun', 'running host commands is not modelled', { type: 'str_store' }),
-  unsupported('ioscheduler', 'I/O scheduler switching is not modelled (blk-mq runs without a scheduler)', { type: 'str_store' }),
-  strOpt('zonemode', 'Mode for the zonesize, zonerange and zoneskip parameters', ['none', 'strided', 'zbd'], (_o, c) => {
-    if (c !== 'none') throw new UnsupportedOptionError('zonemode', `zonemode=${c} is not modelled`);
-  }, { def: 'none' }),
+  unsupported('ioscheduler', 'I/O scheduler switching is not modelled (blk-mq runs without a scheduler)', {
+    type: 'str_store',
+  }),
+  strOpt(
+    'zonemode',
+    'Mode for the zonesize, zonerange and zoneskip parameters',
+    ['none', 'strided', 'zbd'],
+    (_o, c) => {
+      if (c !== 'none') throw new UnsupportedOptionError('zonemode', `zonemode=${c} is not modelled`);
+    },
+    { def: 'none' },
+  ),
   unsupported('zonesize', 'zoned I/O is not modelled', { type: 'str_val', def: '0' }),
   unsupported('zonecapacity', 'zoned I/O is not modelled', { type: 'str_val', def: '0' }),
   unsupported('zonerange', 'zoned I/O is not modelled', { type: 'str_val', def: '0' }),
@@ -795,14 +984,24 @@ export const fioOptions: readonly FioOption[] = [
   unsupported('zone_reset_threshold', 'zoned block devices are not modelled', { type: 'float_list' }),
   unsupported('zone_reset_frequency', 'zoned block devices are not modelled', { type: 'float_list' }),
   unsupported('lockmem', 'mlock()ing memory away is not modelled', { type: 'str_val', def: '0' }),
-  intOpt('rwmixread', 'Percentage of mixed workload that is reads', (o, v) => {
-    o.rwmix[DDIR_READ] = v;
-    o.rwmix[DDIR_WRITE] = 100 - v;
-  }, { def: '50', max: 100 }),
-  intOpt('rwmixwrite', 'Percentage of mixed workload that is writes', (o, v) => {
-    o.rwmix[DDIR_WRITE] = v;
-    o.rwmix[DDIR_READ] = 100 - v;
-  }, { def: '50', max: 100 }),
+  intOpt(
+    'rwmixread',
+    'Percentage of mixed workload that is reads',
+    (o, v) => {
+      o.rwmix[DDIR_READ] = v;
+      o.rwmix[DDIR_WRITE] = 100 - v;
+    },
+    { def: '50', max: 100 },
+  ),
+  intOpt(
+    'rwmixwrite',
+    'Percentage of mixed workload that is writes',
+    (o, v) => {
+      o.rwmix[DDIR_WRITE] = v;
+      o.rwmix[DDIR_READ] = 100 - v;
+    },
+    { def: '50', max: 100 },
+  ),
   { name: 'rwmixcycle', type: 'deprecated', help: 'Option rwmixcycle is deprecated' },
   unsupported('nice', 'CPU scheduling priorities are not modelled', { type: 'int', def: '0' }),
   unsupported('prio', 'I/O priorities are not modelled', { type: 'int' }),
@@ -822,22 +1021,40 @@ export const fioOptions: readonly FioOption[] = [
   unsupported('max_latency', 'latency-bound job termination is not modelled', { type: 'ull' }),
   unsupported('latency_target', 'latency-target queue-depth profiling is not modelled', { type: 'str_val_time' }),
   unsupported('latency_window', 'latency-target queue-depth profiling is not modelled', { type: 'str_val_time' }),
-  unsupported('latency_percentile', 'latency-target queue-depth profiling is not modelled', { type: 'float_list', def: '100' }),
+  unsupported('latency_percentile', 'latency-target queue-depth profiling is not modelled', {
+    type: 'float_list',
+    def: '100',
+  }),
   unsupported('latency_run', 'latency-target queue-depth profiling is not modelled', { type: 'bool', def: '0' }),
-  boolOpt('invalidate', 'Invalidate buffer/page cache prior to running job', (o, v) => (o.invalidateCache = v), { def: '1' }),
-  strOpt('sync', 'Use synchronous write IO', ['none', '0', 'sync', '1', 'dsync'], (o, c) => {
-    o.syncIo = c === 'sync' || c === '1' ? 'sync' : c === 'dsync' ? 'dsync' : 'none';
-  }, { def: 'none' }),
+  boolOpt('invalidate', 'Invalidate buffer/page cache prior to running job', (o, v) => (o.invalidateCache = v), {
+    def: '1',
+  }),
+  strOpt(
+    'sync',
+    'Use synchronous write IO',
+    ['none', '0', 'sync', '1', 'dsync'],
+    (o, c) => {
+      o.syncIo = c === 'sync' || c === '1' ? 'sync' : c === 'dsync' ? 'dsync' : 'none';
+    },
+    { def: 'none' },
+  ),
   unsupported('write_hint', 'write lifetime hints are not modelled'),
   boolOpt('create_serialize', 'Serialize creation of job files', (o, v) => (o.createSerialize = v), { def: '1' }),
   boolOpt('create_fsync', 'fsync file after creation', (o, v) => (o.createFsync = v), { def: '1' }),
   boolOpt('create_on_open', 'Create files when they are opened for IO', (o, v) => (o.createOnOpen = v), { def: '0' }),
   boolOpt('create_only', 'Only perform file creation phase', (o, v) => (o.createOnly = v), { def: '0' }),
-  boolOpt('allow_file_create', 'Permit fio to create files, if they don\'t exist', (o, v) => (o.allowCreate = v), { def: '1' }),
+  boolOpt('allow_file_create', "Permit fio to create files, if they don't exist", (o, v) => (o.allowCreate = v), {
+    def: '1',
+  }),
   boolOpt('allow_mounted_write', 'Allow writes to a mounted partition', () => undefined, { def: '0' }),
-  boolOpt('pre_read', 'Pre-read files before starting official testing', (_o, v) => {
-    if (v) throw new UnsupportedOptionError('pre_read', 'pre-reading files into the page cache is not modelled');
-  }, { def: '0' }),
+  boolOpt(
+    'pre_read',
+    'Pre-read files before starting official testing',
+    (_o, v) => {
+      if (v) throw new UnsupportedOptionError('pre_read', 'pre-reading files into the page cache is not modelled');
+    },
+    { def: '0' },
+  ),
   unsupported('cpumask', 'CPU affinity is not modelled', { type: 'int' }),
   unsupported('cpus_allowed', 'CPU affinity is not modelled'),
   unsupported('cpus_allowed_policy', 'CPU affinity is not modelled', { prio: 1 }),
@@ -847,15 +1064,28 @@ export const fioOptions: readonly FioOption[] = [
   boolOpt('end_fsync', 'Include fsync at the end of job', (o, v) => (o.endFsync = v), { def: '0' }),
   boolOpt('fsync_on_close', 'fsync files on close', (o, v) => (o.fsyncOnClose = v), { def: '0' }),
   boolOpt('unlink', 'Unlink created files after job has completed', (o, v) => (o.unlink = v), { def: '0' }),
-  boolOpt('unlink_each_loop', 'Unlink created files after each loop in a job has completed', (o, v) => (o.unlinkEachLoop = v), { def: '0' }),
+  boolOpt(
+    'unlink_each_loop',
+    'Unlink created files after each loop in a job has completed',
+    (o, v) => (o.unlinkEachLoop = v),
+    { def: '0' },
+  ),
   setOpt('exitall', 'Terminate all jobs when one exits', (o, v) => (o.exitall = v)),
-  strOpt('exit_what', 'Fine-grained control for exitall', ['group', 'stonewall', 'all'], (_o, c) => {
-    if (c !== 'group') throw new UnsupportedOptionError('exit_what', `exit_what=${c} is not modelled`);
-  }, { def: 'group' }),
+  strOpt(
+    'exit_what',
+    'Fine-grained control for exitall',
+    ['group', 'stonewall', 'all'],
+    (_o, c) => {
+      if (c !== 'group') throw new UnsupportedOptionError('exit_what', `exit_what=${c} is not modelled`);
+    },
+    { def: 'group' },
+  ),
   setOpt('exitall_on_error', 'Terminate all jobs when one exits in error', (_o, v) => {
     if (v) throw new UnsupportedOptionError('exitall_on_error', 'terminating all jobs on an error is not modelled');
   }),
-  setOpt('stonewall', 'Insert a hard barrier between this job and previous', (o, v) => (o.stonewall = v), { alias: 'wait_for_previous' }),
+  setOpt('stonewall', 'Insert a hard barrier between this job and previous', (o, v) => (o.stonewall = v), {
+    alias: 'wait_for_previous',
+  }),
   setOpt('new_group', 'Mark the start of a new group (for reporting)', (o, v) => (o.newGroup = v)),
   setOpt('thread', 'Use threads instead of processes', (o, v) => (o.useThread = v)),
   boolOpt('per_job_logs', 'Include job number in generated log files or not', () => undefined, { def: '1' }),
@@ -877,13 +1107,21 @@ export const fioOptions: readonly FioOption[] = [
   unsupported('log_alternate_epoch', 'log files are not written', { type: 'bool' }),
   unsupported('log_alternate_epoch_clock_id', 'log files are not written', { type: 'int' }),
   unsupported('block_error_percentiles', 'trim error histograms are not modelled', { type: 'bool', def: '0' }),
-  intOpt('bwavgtime', 'Time window over which to calculate bandwidth (msec)', (o, v) => (o.bwAvgTime = v), { def: '500', min: 1 }),
-  intOpt('iopsavgtime', 'Time window over which to calculate IOPS (msec)', (o, v) => (o.iopsAvgTime = v), { def: '500', min: 1 }),
+  intOpt('bwavgtime', 'Time window over which to calculate bandwidth (msec)', (o, v) => (o.bwAvgTime = v), {
+    def: '500',
+    min: 1,
+  }),
+  intOpt('iopsavgtime', 'Time window over which to calculate IOPS (msec)', (o, v) => (o.iopsAvgTime = v), {
+    def: '500',
+    min: 1,
+  }),
   setOpt('group_reporting', 'Do reporting on a per-group basis', (o, v) => (o.groupReporting = v)),
   boolOpt('stats', 'Enable collection of stats', (o, v) => (o.stats = v), { def: '1' }),
   setOpt('zero_buffers', 'Init IO buffers to all zeroes', (o, v) => (o.zeroBuffers = v)),
   setOpt('refill_buffers', 'Refill IO buffers on every IO submit', (o, v) => (o.refillBuffers = v)),
-  boolOpt('scramble_buffers', 'Slightly scramble buffers on every IO submit', (o, v) => (o.scrambleBuffers = v), { def: '1' }),
+  boolOpt('scramble_buffers', 'Slightly scramble buffers on every IO submit', (o, v) => (o.scrambleBuffers = v), {
+    def: '1',
+  }),
   {
     name: 'buffer_pattern',
     type: 'str',
@@ -899,9 +1137,21 @@ export const fioOptions: readonly FioOption[] = [
   unsupported('dedupe_global', 'dedupable buffer contents are not modelled', { type: 'bool', def: '0' }),
   unsupported('dedupe_mode', 'dedupable buffer contents are not modelled', { def: 'repeat' }),
   unsupported('dedupe_working_set_percentage', 'dedupable buffer contents are not modelled', { type: 'int', def: '5' }),
-  boolOpt('clat_percentiles', 'Enable the reporting of completion latency percentiles', (o, v) => (o.clatPercentiles = v), { def: '1' }),
-  boolOpt('lat_percentiles', 'Enable the reporting of IO latency percentiles', (o, v) => (o.latPercentiles = v), { def: '0' }),
-  boolOpt('slat_percentiles', 'Enable the reporting of submission latency percentiles', (o, v) => (o.slatPercentiles = v), { def: '0' }),
+  boolOpt(
+    'clat_percentiles',
+    'Enable the reporting of completion latency percentiles',
+    (o, v) => (o.clatPercentiles = v),
+    { def: '1' },
+  ),
+  boolOpt('lat_percentiles', 'Enable the reporting of IO latency percentiles', (o, v) => (o.latPercentiles = v), {
+    def: '0',
+  }),
+  boolOpt(
+    'slat_percentiles',
+    'Enable the reporting of submission latency percentiles',
+    (o, v) => (o.slatPercentiles = v),
+    { def: '0' },
+  ),
   {
     name: 'percentile_list',
     type: 'float_list',
@@ -924,56 +1174,103 @@ export const fioOptions: readonly FioOption[] = [
       o.percentilePrecision = precision;
     },
   },
-  intOpt('significant_figures', 'Significant figures for output-format set to normal', (o, v) => (o.sigFigs = v), { def: '4', min: 1, max: 10 }),
+  intOpt('significant_figures', 'Significant figures for output-format set to normal', (o, v) => (o.sigFigs = v), {
+    def: '4',
+    min: 1,
+    max: 10,
+  }),
   boolOpt('disk_util', 'Log disk utilization statistics', () => undefined, { def: '1' }),
-  boolOpt('gtod_reduce', 'Greatly reduce number of gettimeofday() calls', (o, v) => {
-    o.gtodReduce = v;
-    // str_gtod_reduce_cb()
-    o.disableLat = v;
-    o.disableClat = v;
-    o.disableSlat = v;
-    o.disableBw = v;
-    o.clatPercentiles = !v;
-  }, { def: '0' }),
+  boolOpt(
+    'gtod_reduce',
+    'Greatly reduce number of gettimeofday() calls',
+    (o, v) => {
+      o.gtodReduce = v;
+      // str_gtod_reduce_cb()
+      o.disableLat = v;
+      o.disableClat = v;
+      o.disableSlat = v;
+      o.disableBw = v;
+      o.clatPercentiles = !v;
+    },
+    { def: '0' },
+  ),
   boolOpt('disable_lat', 'Disable latency numbers', (o, v) => (o.disableLat = v), { def: '0' }),
   boolOpt('disable_clat', 'Disable completion latency numbers', (o, v) => (o.disableClat = v), { def: '0' }),
   boolOpt('disable_slat', 'Disable submission latency numbers', (o, v) => (o.disableSlat = v), { def: '0' }),
-  boolOpt('disable_bw_measurement', 'Disable bandwidth logging', (o, v) => (o.disableBw = v), { alias: 'disable_bw', def: '0' }),
+  boolOpt('disable_bw_measurement', 'Disable bandwidth logging', (o, v) => (o.disableBw = v), {
+    alias: 'disable_bw',
+    def: '0',
+  }),
   unsupported('gtod_cpu', 'a gettimeofday() thread is not modelled', { type: 'int' }),
-  strOpt('unified_rw_reporting', 'Unify reporting across data direction', ['none', 'mixed', 'both', '0', '1', '2'], (o, c) => {
-    o.unifiedRwRep = c === 'mixed' || c === '1' ? 'mixed' : c === 'both' || c === '2' ? 'both' : 'none';
-    if (o.unifiedRwRep !== 'none') {
-      throw new UnsupportedOptionError('unified_rw_reporting', 'unified read/write reporting is not modelled');
-    }
-  }, { def: 'none' }),
-  strOpt('continue_on_error', 'Continue on non-fatal errors during IO', ['none', 'read', 'write', 'io', 'verify', 'all', '0', '1'], (o, c) => {
-    const v = c === '0' ? 'none' : c === '1' ? 'all' : c;
-    o.continueOnError = v as ThreadOptions['continueOnError'];
-  }, { def: 'none' }),
+  strOpt(
+    'unified_rw_reporting',
+    'Unify reporting across data direction',
+    ['none', 'mixed', 'both', '0', '1', '2'],
+    (o, c) => {
+      o.unifiedRwRep = c === 'mixed' || c === '1' ? 'mixed' : c === 'both' || c === '2' ? 'both' : 'none';
+      if (o.unifiedRwRep !== 'none') {
+        throw new UnsupportedOptionError('unified_rw_reporting', 'unified read/write reporting is not modelled');
+      }
+    },
+    { def: 'none' },
+  ),
+  strOpt(
+    'continue_on_error',
+    'Continue on non-fatal errors during IO',
+    ['none', 'read', 'write', 'io', 'verify', 'all', '0', '1'],
+    (o, c) => {
+      const v = c === '0' ? 'none' : c === '1' ? 'all' : c;
+      o.continueOnError = v as ThreadOptions['continueOnError'];
+    },
+    { def: 'none' },
+  ),
   unsupported('ignore_error', 'error filtering is not modelled'),
-  boolOpt('error_dump', 'Dump info on each error', (_o, v) => {
-    if (v) throw new UnsupportedOptionError('error_dump', 'error dumps are not modelled');
-  }, { def: '0' }),
+  boolOpt(
+    'error_dump',
+    'Dump info on each error',
+    (_o, v) => {
+      if (v) throw new UnsupportedOptionError('error_dump', 'error dumps are not modelled');
+    },
+    { def: '0' },
+  ),
   unsupported('profile', 'fio profiles are not modelled', { type: 'str_store' }),
   unsupported('cgroup', 'cgroups are not modelled', { type: 'str_store' }),
   unsupported('cgroup_nodelete', 'cgroups are not modelled', { type: 'bool', def: '0' }),
   unsupported('cgroup_weight', 'cgroups are not modelled', { type: 'int' }),
   unsupported('uid', 'user ids are not modelled', { type: 'int' }),
   unsupported('gid', 'group ids are not modelled', { type: 'int' }),
-  strOpt('kb_base', 'Unit prefix interpretation for quantities of data (IEC and SI)', ['1024', '1000'], (o, c) => {
-    o.kbBase = c === '1000' ? 1000 : 1024;
-  }, { def: '1024', prio: 1 }),
-  strOpt('unit_base', 'Unit for quantities of data (Bits or Bytes)', ['0', '8', '1'], (_o, c) => {
-    if (c === '8') throw new UnsupportedOptionError('unit_base', 'bit-based output units are not modelled');
-  }, { prio: 1 }),
+  strOpt(
+    'kb_base',
+    'Unit prefix interpretation for quantities of data (IEC and SI)',
+    ['1024', '1000'],
+    (o, c) => {
+      o.kbBase = c === '1000' ? 1000 : 1024;
+    },
+    { def: '1024', prio: 1 },
+  ),
+  strOpt(
+    'unit_base',
+    'Unit for quantities of data (Bits or Bytes)',
+    ['0', '8', '1'],
+    (_o, c) => {
+      if (c === '8') throw new UnsupportedOptionError('unit_base', 'bit-based output units are not modelled');
+    },
+    { prio: 1 },
+  ),
   unsupported('hugepage-size', 'huge pages are not modelled', { type: 'int' }),
   unsupported('flow_id', 'flow control between jobs is not modelled', { type: 'int', def: '0' }),
   unsupported('flow', 'flow control between jobs is not modelled', { type: 'int', def: '0' }),
   { name: 'flow_watermark', type: 'soft_deprecated', help: 'Option flow_watermark is deprecated' },
   unsupported('flow_sleep', 'flow control between jobs is not modelled', { type: 'int', def: '0' }),
   unsupported('steadystate', 'steady-state detection is not modelled', { alias: 'ss', def: 'iops_slope:0.01%' }),
-  unsupported('steadystate_duration', 'steady-state detection is not modelled', { alias: 'ss_dur', type: 'str_val_time' }),
-  unsupported('steadystate_ramp_time', 'steady-state detection is not modelled', { alias: 'ss_ramp', type: 'str_val_time' }),
+  unsupported('steadystate_duration', 'steady-state detection is not modelled', {
+    alias: 'ss_dur',
+    type: 'str_val_time',
+  }),
+  unsupported('steadystate_ramp_time', 'steady-state detection is not modelled', {
+    alias: 'ss_ramp',
+    type: 'str_val_time',
+  }),
   // ----- profile options (profiles/tiobench.c, profiles/act.c): fio accepts them in any job; they only act with
   // profile=<name>, which stackemu does not model, so here as in fio without profile= they change nothing.
   profileOpt('block', 'tiobench', 'int'),
@@ -988,35 +1285,82 @@ export const fioOptions: readonly FioOption[] = [
   profileOpt('large-block-op-kbytes', 'act', 'int'),
   profileOpt('prep', 'act', 'str_set'),
   // ----- engine options ------------------------------------------------------------------------------------
-  boolOpt('hipri', 'Use polled IO completions', (o, v) => {
-    if (v) throw new UnsupportedOptionError('hipri', 'polled completions (RWF_HIPRI / IORING_SETUP_IOPOLL) are not modelled');
-    o.engine.hipri = v;
-  }, { engines: ['io_uring', 'pvsync2'] }),
+  boolOpt(
+    'hipri',
+    'Use polled IO completions',
+    (o, v) => {
+      if (v)
+        throw new UnsupportedOptionError(
+          'hipri',
+          'polled completions (RWF_HIPRI / IORING_SETUP_IOPOLL) are not modelled',
+        );
+      o.engine.hipri = v;
+    },
+    { engines: ['io_uring', 'pvsync2'] },
+  ),
   unsupported('hipri_percentage', 'polled completions are not modelled', { type: 'int', engines: ['pvsync2'] }),
-  unsupported('cmdprio_percentage', 'I/O priorities are not modelled', { type: 'int', engines: ['io_uring', 'libaio'] }),
+  unsupported('cmdprio_percentage', 'I/O priorities are not modelled', {
+    type: 'int',
+    engines: ['io_uring', 'libaio'],
+  }),
   unsupported('cmdprio_class', 'I/O priorities are not modelled', { type: 'int', engines: ['io_uring', 'libaio'] }),
   unsupported('cmdprio', 'I/O priorities are not modelled', { type: 'int', engines: ['io_uring', 'libaio'] }),
   unsupported('cmdprio_bssplit', 'I/O priorities are not modelled', { engines: ['io_uring', 'libaio'] }),
   setOpt('fixedbufs', 'Pre map IO buffers', (o, v) => (o.engine.fixedbufs = v), { engines: ['io_uring'] }),
   setOpt('registerfiles', 'Pre-open/register files', (o, v) => (o.engine.registerfiles = v), { engines: ['io_uring'] }),
-  setOpt('sqthread_poll', 'Offload submission/completion to kernel thread', (_o, v) => {
-    if (v) throw new UnsupportedOptionError('sqthread_poll', 'a kernel SQ polling thread is not modelled');
-  }, { engines: ['io_uring'] }),
-  unsupported('sqthread_poll_cpu', 'a kernel SQ polling thread is not modelled', { type: 'int', engines: ['io_uring'] }),
-  intOpt('nonvectored', 'Use non-vectored read/write commands', (o, v) => (o.engine.nonvectored = v), { engines: ['io_uring'] }),
-  intOpt('uncached', 'Use RWF_UNCACHED for buffered read/writes', (o, v) => {
-    if (v !== 0) throw new UnsupportedOptionError('uncached', 'RWF_UNCACHED is not in upstream Linux 6.18 I/O paths modelled here');
-    o.engine.uncached = v;
-  }, { engines: ['io_uring', 'pvsync2'] }),
-  setOpt('nowait', 'Use RWF_NOWAIT for reads/writes', (_o, v) => {
-    if (v) throw new UnsupportedOptionError('nowait', 'RWF_NOWAIT / IOCB_NOWAIT submission is not modelled by the fio engines');
-  }, { engines: ['io_uring', 'libaio', 'pvsync2'] }),
-  intOpt('force_async', 'Set IOSQE_ASYNC every N requests', (o, v) => {
-    if (v !== 0) throw new UnsupportedOptionError('force_async', 'io-wq offload (IOSQE_ASYNC) is not modelled');
-    o.engine.forceAsync = v;
-  }, { engines: ['io_uring'] }),
+  setOpt(
+    'sqthread_poll',
+    'Offload submission/completion to kernel thread',
+    (_o, v) => {
+      if (v) throw new UnsupportedOptionError('sqthread_poll', 'a kernel SQ polling thread is not modelled');
+    },
+    { engines: ['io_uring'] },
+  ),
+  unsupported('sqthread_poll_cpu', 'a kernel SQ polling thread is not modelled', {
+    type: 'int',
+    engines: ['io_uring'],
+  }),
+  intOpt('nonvectored', 'Use non-vectored read/write commands', (o, v) => (o.engine.nonvectored = v), {
+    engines: ['io_uring'],
+  }),
+  intOpt(
+    'uncached',
+    'Use RWF_UNCACHED for buffered read/writes',
+    (o, v) => {
+      if (v !== 0)
+        throw new UnsupportedOptionError(
+          'uncached',
+          'RWF_UNCACHED is not in upstream Linux 6.18 I/O paths modelled here',
+        );
+      o.engine.uncached = v;
+    },
+    { engines: ['io_uring', 'pvsync2'] },
+  ),
+  setOpt(
+    'nowait',
+    'Use RWF_NOWAIT for reads/writes',
+    (_o, v) => {
+      if (v)
+        throw new UnsupportedOptionError(
+          'nowait',
+          'RWF_NOWAIT / IOCB_NOWAIT submission is not modelled by the fio engines',
+        );
+    },
+    { engines: ['io_uring', 'libaio', 'pvsync2'] },
+  ),
+  intOpt(
+    'force_async',
+    'Set IOSQE_ASYNC every N requests',
+    (o, v) => {
+      if (v !== 0) throw new UnsupportedOptionError('force_async', 'io-wq offload (IOSQE_ASYNC) is not modelled');
+      o.engine.forceAsync = v;
+    },
+    { engines: ['io_uring'] },
+  ),
   unsupported('cmd_type', 'io_uring passthrough commands are not modelled', { engines: ['io_uring'] }),
-  setOpt('userspace_reap', 'Use alternative user-space reap implementation', (o, v) => (o.engine.userspaceReap = v), { engines: ['libaio'] }),
+  setOpt('userspace_reap', 'Use alternative user-space reap implementation', (o, v) => (o.engine.userspaceReap = v), {
+    engines: ['libaio'],
+  }),
 ];
 
 const byName = new Map<string, FioOption>();
@@ -1052,7 +1396,12 @@ export function handleOption(o: ThreadOptions, opt: FioOption, value: string | u
   }
   const store = opt.store;
   if (store === undefined) return;
-  const splits = value !== undefined && opt.type !== 'str_store' && opt.type !== 'str' && opt.type !== 'str_ull' && opt.type !== 'float_list';
+  const splits =
+    value !== undefined &&
+    opt.type !== 'str_store' &&
+    opt.type !== 'str' &&
+    opt.type !== 'str_ull' &&
+    opt.type !== 'float_list';
   let ptr = value;
   let curr = 0;
   let ok = false;

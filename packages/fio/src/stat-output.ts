@@ -153,7 +153,9 @@ const DDIR_NAMES = ['read', 'write', 'trim'] as const;
 
 /** C's `%*.*f`-style fixed formatting padded to `width`. */
 function fmtF(v: number, width: number, prec: number): string {
-  return cFloat(v).replace(/\.(\d{6})$/, (_m, d: string) => (prec === 0 ? '' : `.${d.slice(0, prec)}`)).padStart(width);
+  return cFloat(v)
+    .replace(/\.(\d{6})$/, (_m, d: string) => (prec === 0 ? '' : `.${d.slice(0, prec)}`))
+    .padStart(width);
 }
 
 /** Rounds like printf `%.Nf` (the decimals of cFloat are truncated; recompute with rounding). */
@@ -191,7 +193,14 @@ function displayLat(name: string, s: IoStat, out: string[]): void {
 }
 
 /** Models `show_clat_percentiles()` (stat.c). */
-function showClatPercentiles(plat: Float64Array, nr: number, plist: readonly number[], precision: number, pre: string, out: string[]): void {
+function showClatPercentiles(
+  plat: Float64Array,
+  nr: number,
+  plist: readonly number[],
+  precision: number,
+  pre: string,
+  out: string[],
+): void {
   const r = calcClatPercentiles(plat, nr, plist);
   if (r === undefined) return;
   let scale = 0;
@@ -215,7 +224,9 @@ function showClatPercentiles(plat: Float64Array, nr: number, plist: readonly num
     const isLast = j === len - 1;
     let v = r.ovals[j] as number;
     for (let i = 0; i < scale; i++) v = Math.trunc((v + 999) / 1000);
-    out.push(` ${pf(r.plist[j] as number, precision + 3, precision)}th=[${String(v).padStart(timeWidth)}]${isLast ? '\n' : ','}`);
+    out.push(
+      ` ${pf(r.plist[j] as number, precision + 3, precision)}th=[${String(v).padStart(timeWidth)}]${isLast ? '\n' : ','}`,
+    );
     if (isLast) break;
     if (j % perLine === perLine - 1) out.push('\n');
   }
@@ -245,13 +256,34 @@ function showDdirStatus(rs: GroupRunStats, ts: ThreadStat, ddir: number, out: st
   displayLat(' lat', ts.latStat[ddir] as IoStat, out);
   const plist = ts.percentileList;
   if (ts.slatPercentiles && (ts.slatStat[ddir] as IoStat).samples > 0) {
-    showClatPercentiles(ts.ioUPlat[FIO_SLAT]?.[ddir] as Float64Array, (ts.slatStat[ddir] as IoStat).samples, plist, ts.percentilePrecision, 'slat', out);
+    showClatPercentiles(
+      ts.ioUPlat[FIO_SLAT]?.[ddir] as Float64Array,
+      (ts.slatStat[ddir] as IoStat).samples,
+      plist,
+      ts.percentilePrecision,
+      'slat',
+      out,
+    );
   }
   if (ts.clatPercentiles && (ts.clatStat[ddir] as IoStat).samples > 0) {
-    showClatPercentiles(ts.ioUPlat[FIO_CLAT]?.[ddir] as Float64Array, (ts.clatStat[ddir] as IoStat).samples, plist, ts.percentilePrecision, 'clat', out);
+    showClatPercentiles(
+      ts.ioUPlat[FIO_CLAT]?.[ddir] as Float64Array,
+      (ts.clatStat[ddir] as IoStat).samples,
+      plist,
+      ts.percentilePrecision,
+      'clat',
+      out,
+    );
   }
   if (ts.latPercentiles && (ts.latStat[ddir] as IoStat).samples > 0) {
-    showClatPercentiles(ts.ioUPlat[FIO_LAT]?.[ddir] as Float64Array, (ts.latStat[ddir] as IoStat).samples, plist, ts.percentilePrecision, 'lat', out);
+    showClatPercentiles(
+      ts.ioUPlat[FIO_LAT]?.[ddir] as Float64Array,
+      (ts.latStat[ddir] as IoStat).samples,
+      plist,
+      ts.percentilePrecision,
+      'lat',
+      out,
+    );
   }
   const b = calcLat(ts.bwStat[ddir] as IoStat);
   if (b !== undefined) {
@@ -331,8 +363,12 @@ export function showThreadStatusNormal(ts: ThreadStat, rs: GroupRunStats, timeSt
   if (total === 0 && totalIos === 0) return '';
   const out: string[] = [];
   const err = String(ts.error).padStart(2);
-  if (ts.error === 0) out.push(`${ts.name}: (groupid=${ts.groupid}, jobs=${ts.members}): err=${err}: pid=${ts.pid}: ${timeStr}`);
-  else out.push(`${ts.name}: (groupid=${ts.groupid}, jobs=${ts.members}): err=${err} (${ts.verror}): pid=${ts.pid}: ${timeStr}`);
+  if (ts.error === 0)
+    out.push(`${ts.name}: (groupid=${ts.groupid}, jobs=${ts.members}): err=${err}: pid=${ts.pid}: ${timeStr}`);
+  else
+    out.push(
+      `${ts.name}: (groupid=${ts.groupid}, jobs=${ts.members}): err=${err} (${ts.verror}): pid=${ts.pid}: ${timeStr}`,
+    );
   if (ts.description !== '') out.push(`  Description  : [${ts.description}]\n`);
   for (let d = 0; d < 3; d++) if ((ts.ioBytes[d] as number) !== 0) showDdirStatus(rs, ts, d, out);
   showLat(statCalcLat(ts, ts.ioULatN), RANGES_NU, 'nsec', out);
@@ -342,20 +378,31 @@ export function showThreadStatusNormal(ts: ThreadStat, rs: GroupRunStats, timeSt
   const runt = ts.totalRunTime;
   const usr = runt !== 0 ? (ts.usrTime * 100) / runt : 0;
   const sys = runt !== 0 ? (ts.sysTime * 100) / runt : 0;
-  out.push(`  cpu          : usr=${pf(usr, 3, 2)}%, sys=${pf(sys, 3, 2)}%, ctx=${ts.ctx}, majf=${ts.majf}, minf=${ts.minf}\n`);
+  out.push(
+    `  cpu          : usr=${pf(usr, 3, 2)}%, sys=${pf(sys, 3, 2)}%, ctx=${ts.ctx}, majf=${ts.majf}, minf=${ts.minf}\n`,
+  );
   const d1 = dist(statCalcDist(ts.ioUMap, totalIos));
-  out.push(`  IO depths    : 1=${d1[0]}%, 2=${d1[1]}%, 4=${d1[2]}%, 8=${d1[3]}%, 16=${d1[4]}%, 32=${d1[5]}%, >=64=${d1[6]}%\n`);
+  out.push(
+    `  IO depths    : 1=${d1[0]}%, 2=${d1[1]}%, 4=${d1[2]}%, 8=${d1[3]}%, 16=${d1[4]}%, 32=${d1[5]}%, >=64=${d1[6]}%\n`,
+  );
   const d2 = dist(statCalcDist(ts.ioUSubmit, ts.totalSubmit));
-  out.push(`     submit    : 0=${d2[0]}%, 4=${d2[1]}%, 8=${d2[2]}%, 16=${d2[3]}%, 32=${d2[4]}%, 64=${d2[5]}%, >=64=${d2[6]}%\n`);
+  out.push(
+    `     submit    : 0=${d2[0]}%, 4=${d2[1]}%, 8=${d2[2]}%, 16=${d2[3]}%, 32=${d2[4]}%, 64=${d2[5]}%, >=64=${d2[6]}%\n`,
+  );
   const d3 = dist(statCalcDist(ts.ioUComplete, ts.totalComplete));
-  out.push(`     complete  : 0=${d3[0]}%, 4=${d3[1]}%, 8=${d3[2]}%, 16=${d3[3]}%, 32=${d3[4]}%, 64=${d3[5]}%, >=64=${d3[6]}%\n`);
+  out.push(
+    `     complete  : 0=${d3[0]}%, 4=${d3[1]}%, 8=${d3[2]}%, 16=${d3[3]}%, 32=${d3[4]}%, 64=${d3[5]}%, >=64=${d3[6]}%\n`,
+  );
   const t = ts.totalIoU;
   out.push(
     `     issued rwts: total=${t[0]},${t[1]},${t[2]},${t[3]} short=${ts.shortIoU[0]},${ts.shortIoU[1]},${ts.shortIoU[2]},0 dropped=${ts.dropIoU[0]},${ts.dropIoU[1]},${ts.dropIoU[2]},0\n`,
   );
-  if (ts.continueOnError) out.push(`     errors    : total=${ts.totalErrCount}, first_error=${ts.firstError}/<${ts.verror}>\n`);
+  if (ts.continueOnError)
+    out.push(`     errors    : total=${ts.totalErrCount}, first_error=${ts.firstError}/<${ts.verror}>\n`);
   if (ts.latencyDepth !== 0) {
-    out.push(`     latency   : target=${ts.latencyTarget}, window=${ts.latencyWindow}, percentile=${pf(ts.latencyPercentile, 0, 2)}%, depth=${ts.latencyDepth}\n`);
+    out.push(
+      `     latency   : target=${ts.latencyTarget}, window=${ts.latencyWindow}, percentile=${pf(ts.latencyPercentile, 0, 2)}%, depth=${ts.latencyDepth}\n`,
+    );
   }
   return out.join('');
 }
@@ -385,9 +432,20 @@ export function showGroupStats(rs: GroupRunStats): string {
 // ----- JSON -----------------------------------------------------------------------------------------------
 
 /** Models `add_ddir_lat_json()` (stat.c). */
-function ddirLatJson(ts: ThreadStat, percentiles: boolean, s: IoStat, plat: Float64Array, jsonPlus: boolean): JsonObject {
+function ddirLatJson(
+  ts: ThreadStat,
+  percentiles: boolean,
+  s: IoStat,
+  plat: Float64Array,
+  jsonPlus: boolean,
+): JsonObject {
   const l = calcLat(s) ?? { min: 0, max: 0, mean: 0, dev: 0 };
-  const o = new JsonObject().int('min', l.min).int('max', l.max).float('mean', l.mean).float('stddev', l.dev).int('N', s.samples);
+  const o = new JsonObject()
+    .int('min', l.min)
+    .int('max', l.max)
+    .float('mean', l.mean)
+    .float('stddev', l.dev)
+    .int('N', s.samples);
   if (percentiles && s.samples > 0) {
     const r = calcClatPercentiles(plat, s.samples, ts.percentileList);
     const p = new JsonObject();
@@ -434,9 +492,36 @@ function ddirStatusJson(ts: ThreadStat, rs: GroupRunStats, ddir: number, parent:
     .int('total_ios', ts.totalIoU[ddir] as number)
     .int('short_ios', ts.shortIoU[ddir] as number)
     .int('drop_ios', ts.dropIoU[ddir] as number);
-  o.add('slat_ns', ddirLatJson(ts, ts.slatPercentiles, ts.slatStat[ddir] as IoStat, ts.ioUPlat[FIO_SLAT]?.[ddir] as Float64Array, jsonPlus));
-  o.add('clat_ns', ddirLatJson(ts, ts.clatPercentiles, ts.clatStat[ddir] as IoStat, ts.ioUPlat[FIO_CLAT]?.[ddir] as Float64Array, jsonPlus));
-  o.add('lat_ns', ddirLatJson(ts, ts.latPercentiles, ts.latStat[ddir] as IoStat, ts.ioUPlat[FIO_LAT]?.[ddir] as Float64Array, jsonPlus));
+  o.add(
+    'slat_ns',
+    ddirLatJson(
+      ts,
+      ts.slatPercentiles,
+      ts.slatStat[ddir] as IoStat,
+      ts.ioUPlat[FIO_SLAT]?.[ddir] as Float64Array,
+      jsonPlus,
+    ),
+  );
+  o.add(
+    'clat_ns',
+    ddirLatJson(
+      ts,
+      ts.clatPercentiles,
+      ts.clatStat[ddir] as IoStat,
+      ts.ioUPlat[FIO_CLAT]?.[ddir] as Float64Array,
+      jsonPlus,
+    ),
+  );
+  o.add(
+    'lat_ns',
+    ddirLatJson(
+      ts,
+      ts.latPercentiles,
+      ts.latStat[ddir] as IoStat,
+      ts.ioUPlat[FIO_LAT]?.[ddir] as Float64Array,
+      jsonPlus,
+    ),
+  );
   const b = calcLat(ts.bwStat[ddir] as IoStat);
   const pOfAgg = b !== undefined ? aggPercent(rs, ddir, b.mean) : 0;
   o.int('bw_min', b?.min ?? 0)
@@ -513,7 +598,11 @@ export function showThreadStatusJson(
   root.add('latency_ms', latM);
   if (ts.continueOnError) root.int('total_err', ts.totalErrCount).int('first_error', ts.firstError);
   if (ts.latencyDepth !== 0) {
-    root.int('latency_depth', ts.latencyDepth).int('latency_target', ts.latencyTarget).float('latency_percentile', ts.latencyPercentile).int('latency_window', ts.latencyWindow);
+    root
+      .int('latency_depth', ts.latencyDepth)
+      .int('latency_target', ts.latencyTarget)
+      .float('latency_percentile', ts.latencyPercentile)
+      .int('latency_window', ts.latencyWindow);
   }
   if (ts.description !== '') root.str('desc', ts.description);
   return root;
@@ -569,7 +658,16 @@ export function showRunStats(jobs: readonly JobReport[], o: ShowRunStatsOptions)
   const jobsArr = new JsonArray();
   threadstats.forEach((ts, i) => {
     const rs = runstats[ts.groupid] as GroupRunStats;
-    if (wantJson) jobsArr.add(showThreadStatusJson(ts, rs, optLists[i] ?? [], { eta: 0, elapsed: Math.ceil(ts.totalRunTime / 1000) }, jsonPlus));
+    if (wantJson)
+      jobsArr.add(
+        showThreadStatusJson(
+          ts,
+          rs,
+          optLists[i] ?? [],
+          { eta: 2147483647, elapsed: Math.ceil(ts.totalRunTime / 1000) },
+          jsonPlus,
+        ),
+      );
     if (normal) normalParts.push(showThreadStatusNormal(ts, rs, `${timeStr}\n`));
   });
   if (root !== undefined) {

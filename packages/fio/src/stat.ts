@@ -233,7 +233,9 @@ export class ThreadStat {
   /** fsync/fdatasync latencies. */
   readonly syncStat = new IoStat();
   /** Histograms `[FIO_SLAT|FIO_CLAT|FIO_LAT][ddir]`. */
-  readonly ioUPlat: readonly (readonly Float64Array[])[] = [0, 1, 2].map(() => [0, 1, 2].map(() => new Float64Array(FIO_IO_U_PLAT_NR)));
+  readonly ioUPlat: readonly (readonly Float64Array[])[] = [0, 1, 2].map(() =>
+    [0, 1, 2].map(() => new Float64Array(FIO_IO_U_PLAT_NR)),
+  );
   /** Sync latency histogram. */
   readonly ioUSyncPlat = new Float64Array(FIO_IO_U_PLAT_NR);
   /** Depth distribution. */
@@ -347,17 +349,43 @@ export class ThreadStat {
 
   /** Models `io_u_mark_depth()` (io_u.c): `nr` I/Os issued at depth `curDepth`. */
   markDepth(curDepth: number, nr: number): void {
-    const idx = curDepth >= 64 ? 6 : curDepth >= 32 ? 5 : curDepth >= 16 ? 4 : curDepth >= 8 ? 3 : curDepth >= 4 ? 2 : curDepth >= 2 ? 1 : 0;
+    const idx =
+      curDepth >= 64
+        ? 6
+        : curDepth >= 32
+          ? 5
+          : curDepth >= 16
+            ? 4
+            : curDepth >= 8
+              ? 3
+              : curDepth >= 4
+                ? 2
+                : curDepth >= 2
+                  ? 1
+                  : 0;
     this.ioUMap[idx] = (this.ioUMap[idx] as number) + nr;
   }
 
   /** Models the per-I/O counters `reset_all_stats()` clears when ramp time ends. */
   resetForRamp(): void {
-    for (const a of [this.clatStat, this.slatStat, this.latStat, this.bwStat, this.iopsStat]) for (const s of a) s.reset();
+    for (const a of [this.clatStat, this.slatStat, this.latStat, this.bwStat, this.iopsStat])
+      for (const s of a) s.reset();
     this.syncStat.reset();
     for (const k of this.ioUPlat) for (const d of k) d.fill(0);
     this.ioUSyncPlat.fill(0);
-    for (const a of [this.ioUMap, this.ioUSubmit, this.ioUComplete, this.ioULatN, this.ioULatU, this.ioULatM, this.totalIoU, this.shortIoU, this.dropIoU, this.runtime]) a.fill(0);
+    for (const a of [
+      this.ioUMap,
+      this.ioUSubmit,
+      this.ioUComplete,
+      this.ioULatN,
+      this.ioULatU,
+      this.ioULatM,
+      this.totalIoU,
+      this.shortIoU,
+      this.dropIoU,
+      this.runtime,
+    ])
+      a.fill(0);
     this.totalSubmit = 0;
     this.totalComplete = 0;
   }
@@ -388,7 +416,8 @@ export class ThreadStat {
     addInto(this.totalIoU, src.totalIoU);
     addInto(this.shortIoU, src.shortIoU);
     addInto(this.dropIoU, src.dropIoU);
-    for (let k = 0; k < 3; k++) for (let l = 0; l < 3; l++) addInto(this.ioUPlat[k]?.[l] as Float64Array, src.ioUPlat[k]?.[l] as Float64Array);
+    for (let k = 0; k < 3; k++)
+      for (let l = 0; l < 3; l++) addInto(this.ioUPlat[k]?.[l] as Float64Array, src.ioUPlat[k]?.[l] as Float64Array);
     addInto(this.ioUSyncPlat, src.ioUSyncPlat);
     this.totalRunTime += src.totalRunTime;
     this.totalSubmit += src.totalSubmit;
@@ -406,7 +435,25 @@ function addInto(dst: Float64Array, src: Float64Array): void {
 
 /** Bucket of `io_u_mark_lat_nsec/usec/msec()` for a value below 1000. */
 function latIdx(v: number): number {
-  return v >= 750 ? 9 : v >= 500 ? 8 : v >= 250 ? 7 : v >= 100 ? 6 : v >= 50 ? 5 : v >= 20 ? 4 : v >= 10 ? 3 : v >= 4 ? 2 : v >= 2 ? 1 : 0;
+  return v >= 750
+    ? 9
+    : v >= 500
+      ? 8
+      : v >= 250
+        ? 7
+        : v >= 100
+          ? 6
+          : v >= 50
+            ? 5
+            : v >= 20
+              ? 4
+              : v >= 10
+                ? 3
+                : v >= 4
+                  ? 2
+                  : v >= 2
+                    ? 1
+                    : 0;
 }
 
 /** Bucket of `__io_u_mark_map()` (io_u.c). */

@@ -29,7 +29,8 @@ import { ThreadStat } from './stat.js';
 import { tdRandom, type ThreadOptions } from './thread-options.js';
 
 /** Models the `TD_*` run states (fio.h) the runner uses. */
-export type RunState = 'not_created' | 'initialized' | 'ramp' | 'running' | 'verifying' | 'fsyncing' | 'finishing' | 'exited';
+export type RunState =
+  'not_created' | 'initialized' | 'ramp' | 'running' | 'verifying' | 'fsyncing' | 'finishing' | 'exited';
 
 /**
  * Models `struct thread_data` (fio.h).
@@ -206,7 +207,7 @@ export class ThreadData {
   verror2(err: number, what: string): void {
     if (this.error !== 0) return;
     this.error = err;
-    this.verror = `${errnoName(err)}: ${what}`;
+    this.verror = `func=${what}, error=${errnoName(err)}`;
   }
 
   /**
@@ -229,7 +230,9 @@ export class ThreadData {
         }
       }
       if (o.allRandRepeatable) {
-        this.randSeeds = this.randSeeds.map((_s, i) => BigInt.asUintN(64, FIO_RANDSEED * BigInt(this.threadNumber) + BigInt(i)));
+        this.randSeeds = this.randSeeds.map((_s, i) =>
+          BigInt.asUintN(64, FIO_RANDSEED * BigInt(this.threadNumber) + BigInt(i)),
+        );
       }
     }
     const s = this.randSeeds;
@@ -280,6 +283,7 @@ export function errnoName(err: number): string {
     21: 'Is a directory',
     22: 'Invalid argument',
     24: 'Too many open files',
+    25: 'Inappropriate ioctl for device',
     27: 'File too large',
     28: 'No space left on device',
     30: 'Read-only file system',

@@ -118,9 +118,18 @@ function checksum(v: VerifyType, buf: Uint8Array, off: number, len: number): Uin
     new DataView(c.buffer).setUint32(0, fioCrc32c(buf, off, len), true);
     return c;
   }
-  if (v === 'md5') return new Uint8Array(createHash('md5').update(buf.subarray(off, off + len)).digest());
+  if (v === 'md5')
+    return new Uint8Array(
+      createHash('md5')
+        .update(buf.subarray(off, off + len))
+        .digest(),
+    );
   const out = new Uint8Array(64);
-  out.set(createHash('sha256').update(buf.subarray(off, off + len)).digest());
+  out.set(
+    createHash('sha256')
+      .update(buf.subarray(off, off + len))
+      .digest(),
+  );
   return out;
 }
 
@@ -239,10 +248,18 @@ export function verifyIoU(td: ThreadData, io: IoU): number {
       return ret;
     }
     if (dv.getUint32(4, true) !== inc) return fail(`bad header length ${dv.getUint32(4, true)}, wanted ${inc}`);
-    if (dv.getBigUint64(8, true) !== io.randSeed) return fail(`bad header rand_seed ${dv.getBigUint64(8, true)}, wanted ${io.randSeed}`);
+    if (dv.getBigUint64(8, true) !== io.randSeed)
+      return fail(`bad header rand_seed ${dv.getBigUint64(8, true)}, wanted ${io.randSeed}`);
     const wantOff = io.verifyOffset + num * o.verifyInterval;
-    if (Number(dv.getBigUint64(16, true)) !== wantOff) return fail(`bad header offset ${dv.getBigUint64(16, true)}, wanted ${io.verifyOffset}`);
-    if (tdWrite(o) && tdMinBs(o) === tdMaxBs(o) && !o.timeBased && !o.verifyOnly && dv.getUint16(34, true) !== (io.numberio & 0xffff)) {
+    if (Number(dv.getBigUint64(16, true)) !== wantOff)
+      return fail(`bad header offset ${dv.getBigUint64(16, true)}, wanted ${io.verifyOffset}`);
+    if (
+      tdWrite(o) &&
+      tdMinBs(o) === tdMaxBs(o) &&
+      !o.timeBased &&
+      !o.verifyOnly &&
+      dv.getUint16(34, true) !== (io.numberio & 0xffff)
+    ) {
       return fail(`bad header numberio ${dv.getUint16(34, true)}, wanted ${io.numberio & 0xffff}`);
     }
     if (fioCrc32c(buf, p, 36) !== dv.getUint32(36, true)) return fail('bad header crc');
@@ -251,7 +268,9 @@ export function verifyIoU(td: ThreadData, io: IoU): number {
       let mod = (inc * num + hs) % pat.length;
       for (let i = p + hs; i < p + inc; i++) {
         if (buf[i] !== pat[mod]) {
-          ret = fail(`got pattern '${(buf[i] as number).toString(16).padStart(2, '0')}', wanted '${(pat[mod] as number).toString(16).padStart(2, '0')}'`);
+          ret = fail(
+            `got pattern '${(buf[i] as number).toString(16).padStart(2, '0')}', wanted '${(pat[mod] as number).toString(16).padStart(2, '0')}'`,
+          );
           break;
         }
         mod++;

@@ -14,20 +14,34 @@ describe('Axmap', () => {
   });
   it('nextFree() finds the first free bit after b, else the first from 0 (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 3000 }), fc.array(fc.nat(), { maxLength: 200 }), fc.nat(), (n, sets, start) => {
-        const m = new Axmap(n);
-        const ref = new Array<boolean>(n).fill(false);
-        for (const s of sets) {
-          const b = s % n;
-          m.setNr(b, 1);
-          ref[b] = true;
-        }
-        const b = start % n;
-        let want = -1;
-        for (let i = b + 1; i < n; i++) if (!ref[i]) { want = i; break; }
-        if (want === -1) for (let i = 0; i < n; i++) if (!ref[i]) { want = i; break; }
-        expect(m.nextFree(b)).to.equal(want);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 3000 }),
+        fc.array(fc.nat(), { maxLength: 200 }),
+        fc.nat(),
+        (n, sets, start) => {
+          const m = new Axmap(n);
+          const ref = new Array<boolean>(n).fill(false);
+          for (const s of sets) {
+            const b = s % n;
+            m.setNr(b, 1);
+            ref[b] = true;
+          }
+          const b = start % n;
+          let want = -1;
+          for (let i = b + 1; i < n; i++)
+            if (!ref[i]) {
+              want = i;
+              break;
+            }
+          if (want === -1)
+            for (let i = 0; i < n; i++)
+              if (!ref[i]) {
+                want = i;
+                break;
+              }
+          expect(m.nextFree(b)).to.equal(want);
+        },
+      ),
     );
   });
 });

@@ -24,9 +24,14 @@ describe('evaluateArithmeticExpression()', () => {
   });
   it('agrees with integer arithmetic for + and *', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 10000 }), fc.integer({ min: 0, max: 10000 }), fc.integer({ min: 0, max: 100 }), (a, b, c) => {
-        expect(evaluateArithmeticExpression(`(${a}+${b}*${c})`, 1, false)?.ival).to.equal(a + b * c);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 10000 }),
+        fc.integer({ min: 0, max: 10000 }),
+        fc.integer({ min: 0, max: 100 }),
+        (a, b, c) => {
+          expect(evaluateArithmeticExpression(`(${a}+${b}*${c})`, 1, false)?.ival).to.equal(a + b * c);
+        },
+      ),
     );
   });
 });

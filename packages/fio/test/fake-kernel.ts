@@ -34,7 +34,7 @@ export class SparseBytes {
   readonly pages = new Map<number, Uint8Array>();
 
   read(off: number, dst: Uint8Array, dstOff: number, len: number): void {
-    for (let done = 0; done < len; ) {
+    for (let done = 0; done < len;) {
       const a = off + done;
       const pg = Math.floor(a / PAGE);
       const po = a % PAGE;
@@ -47,7 +47,7 @@ export class SparseBytes {
   }
 
   write(off: number, src: Uint8Array, srcOff: number, len: number): void {
-    for (let done = 0; done < len; ) {
+    for (let done = 0; done < len;) {
       const a = off + done;
       const pg = Math.floor(a / PAGE);
       const po = a % PAGE;
@@ -86,6 +86,7 @@ export interface FakeStats {
   bytesWritten: number;
   directIos: number;
   fsyncs: number;
+  fadvises: number;
 }
 
 /** The fake machine. */
@@ -93,7 +94,15 @@ export class FakeKernel {
   readonly sched: Scheduler = new VirtualScheduler();
   readonly files = new Map<string, FakeFile>();
   readonly dirs = new Set<string>(['/']);
-  readonly stats: FakeStats = { reads: 0, writes: 0, bytesRead: 0, bytesWritten: 0, directIos: 0, fsyncs: 0 };
+  readonly stats: FakeStats = {
+    reads: 0,
+    writes: 0,
+    bytesRead: 0,
+    bytesWritten: 0,
+    directIos: 0,
+    fsyncs: 0,
+    fadvises: 0,
+  };
   /** Bytes the fake "device" can hold (writes beyond fail with ENOSPC). */
   capacity = Number.MAX_SAFE_INTEGER;
   /** Virtual ns per data syscall. */
@@ -286,6 +295,11 @@ class FakeSys implements FioSyscalls {
     return Promise.resolve(this.fds.has(fd) ? 0 : -EBADF);
   }
 
+  fadvise(fd: number, _offset: number, _len: number, advice: number): Promise<number> {
+    if (advice === 4) this.k.stats.fadvises++;
+    return Promise.resolve(this.fds.has(fd) ? 0 : -EBADF);
+  }
+
   fdatasync(fd: number): Promise<number> {
     return this.fsync(fd);
   }
@@ -424,7 +438,8 @@ class FakeSys implements FioSyscalls {
       };
       if (sqe.opcode === IORING_OP_FSYNC) void this.fsync(sqe.fd).then(post);
       else {
-        const read = sqe.opcode === IORING_OP_READ || sqe.opcode === IORING_OP_READ_FIXED || sqe.opcode === IORING_OP_READV;
+        const read =
+          sqe.opcode === IORING_OP_READ || sqe.opcode === IORING_OP_READ_FIXED || sqe.opcode === IORING_OP_READV;
         const addr = sqe.iov !== undefined ? (sqe.iov[0] as Iovec).iovBase : sqe.addr;
         const len = sqe.iov !== undefined ? (sqe.iov[0] as Iovec).iovLen : sqe.len;
         void this.rw(sqe.fd, addr, len, sqe.off, !read).then(post);

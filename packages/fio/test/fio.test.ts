@@ -6,7 +6,9 @@ async function fio(k: FakeKernel, ...argv: string[]): Promise<Awaited<ReturnType
   return runFio(k.host(), { argv, readFile: () => undefined, timeMs: () => 0 });
 }
 
-function json(out: string): { jobs: { read: { io_kbytes: number; total_ios: number }; write: { io_kbytes: number; total_ios: number } }[] } {
+function json(out: string): {
+  jobs: { read: { io_kbytes: number; total_ios: number }; write: { io_kbytes: number; total_ios: number } }[];
+} {
   return JSON.parse(out.slice(out.indexOf('{'))) as never;
 }
 

@@ -7,7 +7,10 @@ function ctx(files: Record<string, string> = {}, env: Record<string, string> = {
 
 describe('parseOptions()', () => {
   it('builds jobs from --name sections; options before the first --name are global', () => {
-    const r = parseOptions(['--filename=data', '--name=a', '--rw=randread', '--bs=8k,32k', '--name=b', '--size=1m'], ctx());
+    const r = parseOptions(
+      ['--filename=data', '--name=a', '--rw=randread', '--bs=8k,32k', '--name=b', '--size=1m'],
+      ctx(),
+    );
     expect(r.jobs.jobs.map((j) => j.name)).to.deep.equal(['a', 'b']);
     const [a, b] = r.jobs.jobs;
     expect(a?.files).to.deep.equal(['data']);
@@ -22,7 +25,8 @@ describe('parseOptions()', () => {
   });
   it('reads job files: [global], comments, include, ${VAR}, $mb_memory arithmetic, numjobs clones', () => {
     const files = {
-      'j.fio': '; comment\n[global]\nbs=${BS}\n# another\ninclude inc.fio\n[j1]\nrw=randread:4\nnumjobs=3\nsize=$mb_memory*2k\n',
+      'j.fio':
+        '; comment\n[global]\nbs=${BS}\n# another\ninclude inc.fio\n[j1]\nrw=randread:4\nnumjobs=3\nsize=$mb_memory*2k\n',
       'inc.fio': 'ioengine=libaio\niodepth=8 ; trailing comment\n',
     };
     const r = parseOptions(['j.fio'], ctx(files, { BS: '16k' }));
@@ -78,7 +82,10 @@ describe('parseOptions()', () => {
     expect(() => parseOptions(['j.fio'], ctx({ 'j.fio': '[a]\nfoo=1\n' }))).to.throw(FioError, /bad option <foo=1>/);
     expect(() => parseOptions(['--name=a', '--rw=bogus'], ctx())).to.throw(FioError, /rw=bogus/);
     expect(() => parseOptions(['--name=a', '--size=1'], ctx())).to.throw(FioError, /size too small/);
-    expect(() => parseOptions(['j.fio'], ctx({ 'j.fio': 'bs=4k\n' }))).to.throw(FioError, /outside of \[\] job section/);
+    expect(() => parseOptions(['j.fio'], ctx({ 'j.fio': 'bs=4k\n' }))).to.throw(
+      FioError,
+      /outside of \[\] job section/,
+    );
     expect(() => parseOptions(['missing.fio'], ctx())).to.throw(FioError, /unable to open 'missing.fio'/);
   });
   it('names unsupported options instead of ignoring them', () => {
@@ -93,7 +100,10 @@ describe('parseOptions()', () => {
     expect(() => parseOptions(['--name=a', '--fixedbufs'], ctx())).to.throw(FioError, /io_uring/);
   });
   it('handles command options: --output-format, --section, --parse-only', () => {
-    const r = parseOptions(['--output-format=json,normal', '--section=b', '--parse-only', 'j.fio'], ctx({ 'j.fio': '[a]\nsize=1m\n[b]\nsize=2m\n' }));
+    const r = parseOptions(
+      ['--output-format=json,normal', '--section=b', '--parse-only', 'j.fio'],
+      ctx({ 'j.fio': '[a]\nsize=1m\n[b]\nsize=2m\n' }),
+    );
     expect([...r.cmd.outputFormat].sort()).to.deep.equal(['json', 'normal']);
     expect(r.jobs.jobs.map((j) => j.name)).to.deep.equal(['b']);
     expect(r.cmd.parseOnly).to.equal(true);

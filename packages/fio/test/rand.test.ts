@@ -25,7 +25,7 @@ describe('FrandState', () => {
 });
 
 describe('fillRandomBuf()', () => {
-  it('writes fio\'s hash chain (seed, then seed·GOLDEN_RATIO_64 …) in little-endian words', () => {
+  it("writes fio's hash chain (seed, then seed·GOLDEN_RATIO_64 …) in little-endian words", () => {
     const buf = new Uint8Array(64);
     fillRandomBuf(buf, 0, 64, 3n);
     const dv = new DataView(buf.buffer);

@@ -15,7 +15,9 @@ describe('platValToIdx() / platIdxToVal()', () => {
     expect(platValToIdx(2 ** 60)).to.equal(FIO_IO_U_PLAT_NR - 1);
   });
   it('is monotone', () => {
-    fc.assert(fc.property(fc.nat(2 ** 40), fc.nat(2 ** 40), (a, b) => (a <= b ? platValToIdx(a) <= platValToIdx(b) : true)));
+    fc.assert(
+      fc.property(fc.nat(2 ** 40), fc.nat(2 ** 40), (a, b) => (a <= b ? platValToIdx(a) <= platValToIdx(b) : true)),
+    );
   });
 });
 
@@ -34,19 +36,23 @@ describe('calcClatPercentiles()', () => {
 describe('IoStat', () => {
   it('matches the sample mean and standard deviation, and merges', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1e6 }), { minLength: 2, maxLength: 50 }), fc.array(fc.integer({ min: 0, max: 1e6 }), { minLength: 1, maxLength: 50 }), (xs, ys) => {
-        const a = new IoStat();
-        for (const x of xs) a.add(x);
-        const b = new IoStat();
-        for (const y of ys) b.add(y);
-        const all = [...xs, ...ys];
-        a.sum(b, false);
-        const mean = all.reduce((s, v) => s + v, 0) / all.length;
-        const S = all.reduce((s, v) => s + (v - mean) ** 2, 0);
-        expect(a.mean).to.be.closeTo(mean, 1e-6 * Math.max(1, mean));
-        expect(a.S).to.be.closeTo(S, 1e-6 * Math.max(1, S));
-        expect(a.samples).to.equal(all.length);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 1e6 }), { minLength: 2, maxLength: 50 }),
+        fc.array(fc.integer({ min: 0, max: 1e6 }), { minLength: 1, maxLength: 50 }),
+        (xs, ys) => {
+          const a = new IoStat();
+          for (const x of xs) a.add(x);
+          const b = new IoStat();
+          for (const y of ys) b.add(y);
+          const all = [...xs, ...ys];
+          a.sum(b, false);
+          const mean = all.reduce((s, v) => s + v, 0) / all.length;
+          const S = all.reduce((s, v) => s + (v - mean) ** 2, 0);
+          expect(a.mean).to.be.closeTo(mean, 1e-6 * Math.max(1, mean));
+          expect(a.S).to.be.closeTo(S, 1e-6 * Math.max(1, S));
+          expect(a.samples).to.equal(all.length);
+        },
+      ),
     );
   });
   it('ThreadStat buckets latencies into ns/µs/ms and depths like io_u.c', () => {

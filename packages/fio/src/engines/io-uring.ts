@@ -113,7 +113,8 @@ export const ioUringEngine: IoEngineOps = {
   flags: FIO_ASYNCIO_SYNC_TRIM | FIO_ASYNCIO_SETS_ISSUE_TIME,
   init(td) {
     const depth = td.o.iodepth;
-    let flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+    let flags =
+      IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
     let fd: number;
     for (;;) {
       const p = ioUringParams(flags);
@@ -272,4 +273,3 @@ function afterEnter(td: ThreadData, d: IoringData, start: number, ret: number): 
   td.verror2(-ret, 'io_uring_enter submit');
   return ret;
 }
-

@@ -145,7 +145,13 @@ export const libaioEngine: IoEngineOps = {
     const out: IoEvent[] = [];
     do {
       const buf = d.events.slice(0, max - events);
-      let r = sys(td).ioGetevents(d.ctx, Math.min(actualMin, max - events), max - events, buf, actualMin === 0 ? 0 : undefined);
+      let r = sys(td).ioGetevents(
+        d.ctx,
+        Math.min(actualMin, max - events),
+        max - events,
+        buf,
+        actualMin === 0 ? 0 : undefined,
+      );
       if (typeof r !== 'number') r = await r;
       if (r < 0) {
         if (r === -EAGAIN || r === -EINTR) continue;

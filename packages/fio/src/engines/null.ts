@@ -2,7 +2,14 @@
  * The `null` engine (engines/null.c): accepts every I/O and completes it without touching data or files.
  * @packageDocumentation
  */
-import { FIO_DISKLESSIO, FIO_FAKEIO, FIO_Q_BUSY, FIO_Q_COMPLETED, FIO_Q_QUEUED, type IoEngineOps } from '../ioengines.js';
+import {
+  FIO_DISKLESSIO,
+  FIO_FAKEIO,
+  FIO_Q_BUSY,
+  FIO_Q_COMPLETED,
+  FIO_Q_QUEUED,
+  type IoEngineOps,
+} from '../ioengines.js';
 import type { IoU } from '../io-u.js';
 import type { ThreadData } from '../thread-data.js';
 

@@ -4,8 +4,8 @@
  * (`do_io_u_sync()`, `do_io_u_trim()` in io_u.c).
  * @packageDocumentation
  */
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, RWF_HIPRI, SEEK_SET, type Iovec } from '@stackemu/vfs';
-import { EINVAL, EOPNOTSUPP } from '@stackemu/core';
+import { RWF_HIPRI, SEEK_SET, type Iovec } from '@stackemu/vfs';
+import { EINVAL, ENOTTY, EOPNOTSUPP } from '@stackemu/core';
 import { FIO_Q_COMPLETED, FIO_SYNCIO, genericCloseFile, genericOpenFile, type IoEngineOps } from '../ioengines.js';
 import type { IoU } from '../io-u.js';
 import type { ThreadData } from '../thread-data.js';
@@ -41,26 +41,21 @@ export async function doIoUSync(td: ThreadData, io: IoU): Promise<number> {
 }
 
 /**
- * Models `do_io_u_trim()` (io_u.c): a file range is punched out (`os_trim()` on a file is
- * `fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)`); a block device would need the `BLKDISCARD`
- * ioctl, which stackemu's vfs does not offer.
+ * Models `do_io_u_trim()` (io_u.c): `os_trim()` on Linux is the `BLKDISCARD` ioctl, so a trim of a regular
+ * file fails with `ENOTTY` as it does under the real fio; a block device would take the ioctl, which the stack's
+ * vfs does not offer (`EOPNOTSUPP`, noted in the report).
  * @returns bytes trimmed or -errno
  */
-export async function doIoUTrim(td: ThreadData, io: IoU): Promise<number> {
+export function doIoUTrim(td: ThreadData, io: IoU): Promise<number> {
   const f = io.file;
-  if (f === undefined) return -EINVAL;
-  if (f.filetype !== 'file') {
-    io.error = EOPNOTSUPP;
-    td.notes.push('trim on a block device needs the BLKDISCARD ioctl, which the stack does not model');
-    return -EOPNOTSUPP;
+  if (f === undefined) return Promise.resolve(-EINVAL);
+  if (f.filetype !== 'block') {
+    io.error = ENOTTY;
+    return Promise.resolve(-ENOTTY);
   }
-  const r = await sys(td).fallocate(f.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, io.offset, io.xferBuflen);
-  if (r < 0) {
-    io.error = -r;
-    return r;
-  }
-  io.resid = 0;
-  return io.xferBuflen;
+  io.error = EOPNOTSUPP;
+  td.notes.push('trim of a block device needs the BLKDISCARD ioctl, which the stack does not model');
+  return Promise.resolve(-EOPNOTSUPP);
 }
 
 async function syncOrTrim(td: ThreadData, io: IoU): Promise<number> {
@@ -74,8 +69,10 @@ export const psyncEngine: IoEngineOps = {
   name: 'psync',
   flags: FIO_SYNCIO,
   async queue(td, io) {
-    if (io.ddir === DDIR_READ) return fioIoEnd(io, await sys(td).pread(io.file?.fd ?? -1, io.xferBuf, io.xferBuflen, io.offset));
-    if (io.ddir === DDIR_WRITE) return fioIoEnd(io, await sys(td).pwrite(io.file?.fd ?? -1, io.xferBuf, io.xferBuflen, io.offset));
+    if (io.ddir === DDIR_READ)
+      return fioIoEnd(io, await sys(td).pread(io.file?.fd ?? -1, io.xferBuf, io.xferBuflen, io.offset));
+    if (io.ddir === DDIR_WRITE)
+      return fioIoEnd(io, await sys(td).pwrite(io.file?.fd ?? -1, io.xferBuf, io.xferBuflen, io.offset));
     return syncOrTrim(td, io);
   },
   openFile: genericOpenFile,
@@ -100,7 +97,10 @@ export const syncEngine: IoEngineOps = {
         return FIO_Q_COMPLETED;
       }
     }
-    const r = io.ddir === DDIR_READ ? await sys(td).read(f.fd, io.xferBuf, io.xferBuflen) : await sys(td).write(f.fd, io.xferBuf, io.xferBuflen);
+    const r =
+      io.ddir === DDIR_READ
+        ? await sys(td).read(f.fd, io.xferBuf, io.xferBuflen)
+        : await sys(td).write(f.fd, io.xferBuf, io.xferBuflen);
     f.syncPos = r > 0 ? io.offset + r : -1;
     return fioIoEnd(io, r);
   },

@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { main, type CliIo } from '@stackemu/cli';
+
+/**
+ * `nr_foll_pin_acquired`/`released` the real kernel (6.18.44, fio 3.33) counted for these fio jobs, measured
+ * with ../shared/tools/kernel-pins in a fresh directory on the root filesystem. The default stack must pin
+ * exactly as many pages for the same job.
+ */
+const KERNEL: readonly (readonly [string, number])[] = [
+  ['--rw=randread --bs=4k --size=1m --io_size=100k --direct=1 --ioengine=psync', 25],
+  ['--rw=read --bs=4k --size=1m --io_size=100k --direct=1 --ioengine=psync --iomem_align=512', 50],
+  ['--rw=randwrite --bs=4k --size=1m --io_size=100k --direct=1 --ioengine=pvsync', 25],
+  ['--rw=randread --bs=4k --size=1m --io_size=100k --direct=1 --ioengine=libaio --iodepth=16 --iomem_align=512', 50],
+  ['--rw=randread --bs=4k --size=1m --io_size=100k --direct=1 --ioengine=io_uring --iodepth=16', 25],
+  ['--rw=randread --bs=4k --size=1m --io_size=100k --direct=1 --ioengine=io_uring --iodepth=16 --fixedbufs', 16],
+  ['--rw=randread --bs=4k --size=1m --io_size=100k --direct=1 --ioengine=psync --numjobs=2', 50],
+  ['--rw=read --bs=64k --size=1m --io_size=512k --direct=1 --ioengine=libaio --iodepth=4', 128],
+  ['--rw=randread --bs=4k --size=1m --io_size=100k --direct=0 --ioengine=psync', 0],
+  ['--rw=randwrite --bs=4k --size=1m --io_size=100k --direct=0 --ioengine=io_uring --iodepth=8', 0],
+];
+
+function io(): CliIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: (s) => out.push(s),
+    stderr: (s) => err.push(s),
+    readFile: () => undefined,
+    writeFile: () => undefined,
+    env: { STACKEMU_LOG: 'silent' },
+    isTTY: false,
+    clock: { nowNs: () => 0, epochMs: () => 0 },
+  };
+}
+
+describe("pins on the default stack equal the real kernel's", function () {
+  this.timeout(30_000);
+  for (const [args, pins] of KERNEL) {
+    it(`${args} → ${pins}`, async () => {
+      const s = io();
+      const code = await main(['fio', '--name=job', '--output-format=json', '--filename=data', ...args.split(' ')], s);
+      expect(s.err.join('')).to.equal('');
+      expect(code).to.equal(0);
+      const text = s.out.join('');
+      const j = JSON.parse(text.slice(text.indexOf('{'))) as {
+        stackemu: { vmstat: Record<string, number>; sanitizer: { count: number } };
+      };
+      expect(j.stackemu.vmstat['nr_foll_pin_acquired']).to.equal(pins);
+      expect(j.stackemu.vmstat['nr_foll_pin_released']).to.equal(pins);
+      expect(j.stackemu.sanitizer.count).to.equal(0);
+    });
+  }
+});
