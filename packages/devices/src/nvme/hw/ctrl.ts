@@ -1101,33 +1101,26 @@ export class NvmeCtrl {
 
   /** Device → host: writes `n` bytes of `b` to the request's scatter list at its cursor. */
   private toHostSpan(req: NvmeRequest, b: Uint8Array, bo: number, n: number): boolean {
-    let done = 0;
-    while (done < n) {
-      const i = req.sgIdx;
-      const left = (req.sgLen[i] as number) - req.sgOff;
-      const k = Math.min(left, n - done);
-      const r = this.port.dmaWrite((req.sgAddr[i] as number) + req.sgOff, b, bo + done, k);
-      if (r !== 0) {
-        req.dmaResult = r;
-        return false;
-      }
-      done += k;
-      if (k === left) {
-        req.sgIdx = i + 1;
-        req.sgOff = 0;
-      } else req.sgOff += k;
-    }
-    return true;
+    return this.dmaSpan(req, b, bo, n, true);
   }
 
   /** Host → device: fills `n` bytes of `b` from the request's scatter list at its cursor. */
   private fromHostSpan(req: NvmeRequest, b: Uint8Array, bo: number, n: number): boolean {
+    return this.dmaSpan(req, b, bo, n, false);
+  }
+
+  /**
+   * Moves `n` bytes between `b` and the request's scatter list at its cursor, advancing the cursor; `toHost`
+   * picks the direction. On a DMA error records it in `req.dmaResult` and stops.
+   */
+  private dmaSpan(req: NvmeRequest, b: Uint8Array, bo: number, n: number, toHost: boolean): boolean {
     let done = 0;
     while (done < n) {
       const i = req.sgIdx;
       const left = (req.sgLen[i] as number) - req.sgOff;
       const k = Math.min(left, n - done);
-      const r = this.port.dmaRead((req.sgAddr[i] as number) + req.sgOff, b, bo + done, k);
+      const addr = (req.sgAddr[i] as number) + req.sgOff;
+      const r = toHost ? this.port.dmaWrite(addr, b, bo + done, k) : this.port.dmaRead(addr, b, bo + done, k);
       if (r !== 0) {
         req.dmaResult = r;
         return false;
