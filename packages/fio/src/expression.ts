@@ -179,10 +179,10 @@ class ExprParser {
 
   private applySuffix(a: Val, s: Val): Val {
     this.unitsSpecified = true;
-    const any = a.hasDval || s.hasDval;
+    const fractional = a.hasDval || s.hasDval;
     return {
-      ival: !any ? a.ival * s.ival : Math.trunc(a.dval) * s.dval,
-      dval: any ? a.dval * s.dval : a.ival * s.ival,
+      ival: !fractional ? a.ival * s.ival : Math.trunc(a.dval) * s.dval,
+      dval: fractional ? a.dval * s.dval : a.ival * s.ival,
       hasDval: a.hasDval,
     };
   }
