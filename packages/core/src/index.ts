@@ -12,6 +12,7 @@ export * from './bus.js';
 export * from './counters.js';
 export * from './kconfig.js';
 export * from './params.js';
+export * from './slab-pool.js';
 export * from './logger.js';
 export * from './plugin.js';
 export * from './machine.js';

@@ -33,6 +33,7 @@ import {
   PAGE_SIZE,
   WB_SYNC_ALL,
   filemapGetFolio,
+  balanceDirtyPagesRatelimited,
   filemapReadFolio,
   folioEndWriteback,
   folioLock,
@@ -205,6 +206,7 @@ async function iomapWriteIter(it: IomapIter, ops: IomapOps, iter: IovIter, writt
     const index = Math.floor(pos / PAGE_SIZE);
     const off = pos % PAGE_SIZE;
     const bytes = Math.min(PAGE_SIZE - off, iomapLength(it), iovIterCount(iter));
+    await balanceDirtyPagesRatelimited(mapping);
     const pfn = await iomapWriteBegin(it, ops, index, bytes !== PAGE_SIZE);
     if (pfn < 0) return total > 0 ? 0 : pfn;
     const copied = copyPageFromIter(blk, pfn, off, bytes, iter);

@@ -8,7 +8,7 @@ import { GFP_HIGHUSER_MOVABLE } from './gfp.js';
 import { asImpl } from './internal/as-impl.js';
 import { startReadFolio, zapPte, pmdIndex, pteIndex } from './internal/memory.js';
 import { HugePmd } from './internal/pgtable.js';
-import { PG_dirty, PG_locked, PG_uptodate, PG_writeback } from './internal/page-flags.js';
+import { PG_dirty, PG_locked, PG_referenced, PG_uptodate, PG_writeback } from './internal/page-flags.js';
 import { PAGE_SIZE } from './page-types.js';
 import type { RefOwner } from './ref-owner.js';
 
@@ -58,6 +58,7 @@ export function filemapGetFolio(mapping: AddressSpace, index: number, fgpFlags =
       return -EBUSY;
     }
     mem.refAdd(pfn, 1);
+    if ((fgpFlags & FGP_ACCESSED) !== 0) mem.setPageFlag(pfn, PG_referenced);
   }
   core.san?.onGet(pfn, 1, owner, 'filemap_get_folio', undefined, -1);
   return pfn;

@@ -56,6 +56,7 @@ function buildCore(ctx: ResolutionContext): MmCore {
       dirtyExpireNs: params.dirty_expire_centisecs * 10_000_000,
       dirtyWritebackNs: params.dirty_writeback_centisecs * 10_000_000,
       dirtyBackgroundRatio: params.dirty_background_ratio,
+      dirtyRatio: params.dirty_ratio,
     },
     {
       follPin: trace.topic(mmFollPin),
@@ -101,6 +102,9 @@ export const mmModule = new ContainerModule(({ bind }) => {
       const core = ctx.get<MmCore>(MmCoreId);
       const f = new FlusherImpl(core);
       core.dirtyListener = f;
+      core.vmscan.wakeFlusher = (): void => {
+        f.backgroundWriteback();
+      };
       return f;
     })
     .inSingletonScope();

@@ -25,10 +25,12 @@ export const mmParamSpec = {
   /** Models `vm.dirty_background_ratio`. */
   dirty_background_ratio: param.int(
     10,
-    'percent of memory dirty before background writeback (vm.dirty_background_ratio)',
+    'percent of dirtyable memory dirty before background writeback (vm.dirty_background_ratio)',
     0,
     100,
   ),
+  /** Models `vm.dirty_ratio`. */
+  dirty_ratio: param.int(20, 'percent of dirtyable memory dirty at which writers are throttled (vm.dirty_ratio)', 1, 100),
 } as const;
 
 /** Parsed values of {@link mmParamSpec}. */

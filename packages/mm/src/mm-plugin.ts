@@ -5,6 +5,7 @@
 import { definePlugin } from '@stackemu/core';
 import { Flusher } from './flusher.js';
 import { FlusherImpl } from './internal/flusher.js';
+import { MemMap } from './internal/mem-map.js';
 import { mmModule } from './mm-module.js';
 import { mmParamSpec } from './mm-params.js';
 import { PhysMem } from './phys-mem.js';
@@ -31,5 +32,8 @@ export const mmPlugin = definePlugin({
   stop(ctx) {
     const f = ctx.container.get<Flusher>(Flusher);
     if (f instanceof FlusherImpl) f.stop();
+    // Last to stop (everything depends on mm): the page data goes back to the process's slab pool.
+    const mem = ctx.container.get<PhysMem>(PhysMem);
+    if (mem instanceof MemMap) mem.releaseData();
   },
 });

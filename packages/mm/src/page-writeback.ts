@@ -6,6 +6,8 @@ import { EAGAIN } from '@stackemu/core';
 import type { AddressSpace } from './address-space.js';
 import { WB_SYNC_ALL, WB_SYNC_NONE, type WritebackControl } from './fs.js';
 import { asImpl } from './internal/as-impl.js';
+import { dirtyFreerunCeiling, globalDirtyLimits } from './internal/dirty-limits.js';
+import type { MmCore } from './internal/mm-core.js';
 import { PG_dirty, PG_locked, PG_towrite, PG_writeback } from './internal/page-flags.js';
 import { PAGE_SIZE } from './page-types.js';
 
@@ -284,3 +286,42 @@ export async function filemapWriteAndWaitRange(mapping: AddressSpace, start: num
 }
 
 export { WB_SYNC_ALL, WB_SYNC_NONE };
+
+/** The longest pause of one `balance_dirty_pages()` sleep (`MAX_PAUSE`, HZ/5): 200 ms. */
+export const MAX_PAUSE_NS = 200_000_000;
+
+const NO_PAUSE: Promise<void> = Promise.resolve();
+
+/**
+ * Models `balance_dirty_pages_ratelimited()` (mm/page-writeback.c), called by writers after dirtying page-cache
+ * folios: below the free-run ceiling (halfway between the background and the dirty thresholds) nothing happens
+ * but starting background writeback above the background threshold; above it the writer pauses until writeback
+ * completes a folio (or {@link MAX_PAUSE_NS} pass), and above `vm.dirty_ratio` of dirtyable memory it pauses
+ * until the dirty and writeback pages are back under it.
+ * @remarks The kernel sizes each pause from the measured writeback bandwidth and a position ratio; clocking
+ * writers by writeback completions gives the same long-run rate (the device's write bandwidth) without the
+ * estimator. The check is made on every call (the kernel's per-task `nr_dirtied_pause` ratelimit only saves
+ * the cost of computing the thresholds).
+ * @returns settles when the writer may go on
+ */
+export function balanceDirtyPagesRatelimited(mapping: AddressSpace): Promise<void> {
+  const m = asImpl(mapping);
+  if (!m.canWriteback) return NO_PAUSE;
+  const core = m.core;
+  const vm = core.vm;
+  const l = globalDirtyLimits(core);
+  if (vm.nrDirty.value > l.bgThresh) core.dirtyListener?.backgroundWriteback();
+  if (vm.nrDirty.value + vm.nrWriteback.value <= dirtyFreerunCeiling(l)) return NO_PAUSE;
+  return balanceDirtyPages(core);
+}
+
+/** Models the throttling loop of `balance_dirty_pages()`. */
+async function balanceDirtyPages(core: MmCore): Promise<void> {
+  const vm = core.vm;
+  for (;;) {
+    core.dirtyListener?.backgroundWriteback();
+    await core.waitWritebackProgress(MAX_PAUSE_NS);
+    const l = globalDirtyLimits(core);
+    if (vm.nrDirty.value + vm.nrWriteback.value <= l.thresh) return;
+  }
+}

@@ -47,6 +47,10 @@ export class Vmstat {
   readonly pgfault: Counter;
   /** `pgmajfault`: faults that needed I/O. */
   readonly pgmajfault: Counter;
+  /** `pgsteal_kswapd`: page-cache pages reclaimed by kswapd. */
+  readonly pgstealKswapd: Counter;
+  /** `pgscan_kswapd`: LRU pages kswapd scanned. */
+  readonly pgscanKswapd: Counter;
   /** `pgmigrate_success`: pages migrated. */
   readonly pgmigrateSuccess: Counter;
   /** `pgmigrate_fail`: pages that failed to migrate. */
@@ -80,6 +84,8 @@ export class Vmstat {
     this.pgfree = c('pgfree', 'pages freed');
     this.pgfault = c('pgfault', 'page faults');
     this.pgmajfault = c('pgmajfault', 'major page faults');
+    this.pgstealKswapd = c('pgsteal_kswapd', 'pages reclaimed by kswapd');
+    this.pgscanKswapd = c('pgscan_kswapd', 'pages scanned by kswapd');
     this.pgmigrateSuccess = c('pgmigrate_success', 'pages migrated');
     this.pgmigrateFail = c('pgmigrate_fail', 'pages that failed to migrate');
     this.thpFaultAlloc = c('thp_fault_alloc', 'THPs allocated on fault');

@@ -66,6 +66,7 @@ export class AddressSpaceImpl implements AddressSpace {
     mem.setFolioMapping(pfn, this.id, index);
     if (this.shmem) mem.setPageFlag(pfn, PG_swapbacked);
     this.pages.set(index, pfn);
+    if (!this.shmem) this.core.vmscan.add(pfn);
     this.core.vm.nrFilePages.value++;
     if (this.shmem) this.core.vm.nrShmem.value++;
     const tp = this.core.tp.filemapAdd;
@@ -91,6 +92,7 @@ export class AddressSpaceImpl implements AddressSpace {
       mem.clearPageFlag(pfn, PG_private);
     }
     this.pages.delete(index);
+    if (!this.shmem) this.core.vmscan.del(pfn);
     this.dirtyTag.delete(index);
     this.writebackTag.delete(index);
     mem.clearPageFlag(pfn, PG_towrite);
@@ -189,6 +191,7 @@ export class AddressSpaceImpl implements AddressSpace {
     this.core.vm.nrWriteback.value--;
     this.core.vm.nrWritten.value++;
     this.core.wakeWriteback(pfn);
+    this.core.wakeWritebackProgress();
   }
 
   /** Models `mapping_set_error()` (include/linux/pagemap.h). */

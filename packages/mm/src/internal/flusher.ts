@@ -8,6 +8,7 @@ import type { TimerHandle } from '@stackemu/core';
 import { WB_SYNC_ALL, WB_SYNC_NONE, type WritebackControl } from '../fs.js';
 import type { Flusher } from '../flusher.js';
 import { filemapFdatawaitRange, writebackControl } from '../page-writeback.js';
+import { globalDirtyLimits } from './dirty-limits.js';
 import type { AddressSpaceImpl } from './address-space-impl.js';
 import type { DirtyInodeListener, MmCore } from './mm-core.js';
 
@@ -26,9 +27,18 @@ export class FlusherImpl implements Flusher, DirtyInodeListener {
 
   constructor(private readonly core: MmCore) {}
 
-  /** Background threshold in pages (`dirty_background_ratio` of memory). */
+  /** Background threshold in pages (`dirty_background_ratio` of dirtyable memory). */
   get backgroundThresh(): number {
-    return Math.floor((this.core.mem.totalPages * this.core.cfg.dirtyBackgroundRatio) / 100);
+    return globalDirtyLimits(this.core).bgThresh;
+  }
+
+  /** Models `wb_over_bg_thresh()`: dirty pages (not counting writeback) above the background threshold. */
+  private overBgThresh(): boolean {
+    return this.core.vm.nrDirty.value > this.backgroundThresh;
+  }
+
+  backgroundWriteback(): void {
+    if (this.running === undefined && this.overBgThresh()) this.wakeup();
   }
 
   inodeDirtied(mapping: AddressSpaceImpl): void {
@@ -84,16 +94,28 @@ export class FlusherImpl implements Flusher, DirtyInodeListener {
     );
   }
 
-  /** One `wb_do_writeback()` pass: background while above threshold, then expired inodes. */
+  /**
+   * One `wb_do_writeback()` pass: expired inodes, and rounds of `MAX_WRITEBACK_PAGES` chunks over the dirty
+   * inodes while above the background threshold (`wb_writeback()` loops while `wb_over_bg_thresh()`).
+   */
   private async pass(): Promise<void> {
     this.passes++;
+    for (;;) {
+      const before = this.core.vm.nrDirty.value;
+      await this.round();
+      if (!this.overBgThresh() || this.core.vm.nrDirty.value >= before || this.stopped) return;
+    }
+  }
+
+  /** One round over the dirty inodes. */
+  private async round(): Promise<void> {
     const now = this.core.sched.now();
     for (const m of [...this.dirty]) {
       if (!m.hasDirty || !m.canWriteback) {
         this.forget(m);
         continue;
       }
-      const background = this.core.vm.nrDirty.value > this.backgroundThresh;
+      const background = this.overBgThresh();
       const expired = m.dirtiedWhen + this.core.cfg.dirtyExpireNs <= now;
       if (!background && !expired) continue;
       const wbc: WritebackControl = {

@@ -4,7 +4,7 @@
  * @internal
  * @packageDocumentation
  */
-import { EFAULT, EINVAL, ENOMEM, Errno, type Topic } from '@stackemu/core';
+import { EFAULT, EINVAL, ENOMEM, Errno, SlabPool, type Topic } from '@stackemu/core';
 import { __GFP_MOVABLE, GFP_KERNEL } from '../gfp.js';
 import { GUP_PIN_COUNTING_BIAS } from '../mm-types.js';
 import { Zone } from '../page-alloc.js';
@@ -93,6 +93,8 @@ export class MemMap implements PhysMem {
   san: PinSanitizer | undefined;
   /** Set by the wiring: page-cache callbacks. */
   pageCache: MemMapPageCacheHooks | undefined;
+  /** Set by the wiring: kswapd, woken by allocations that would go below the low watermark. */
+  reclaim: { maybeReclaim(nr: number): void } | undefined;
   /** Set by the wiring: live tracepoints. */
   tpAlloc: Topic<PageAllocEntry> | undefined;
   tpFree: Topic<PageAllocEntry> | undefined;
@@ -356,6 +358,7 @@ export class MemMap implements PhysMem {
    * @returns head pfn or -ENOMEM
    */
   allocFolio(order: number, gfp: number): number {
+    if (this.reclaim !== undefined) this.reclaim.maybeReclaim(1 << order);
     let zone: Zone = this.normal;
     let h = -1;
     if ((gfp & __GFP_MOVABLE) !== 0 && this.movable !== undefined) {
@@ -435,7 +438,7 @@ export class MemMap implements PhysMem {
         slab.fill(0, off, off + PAGE_SIZE);
       } else {
         id = this.nextSlot++;
-        if ((id & SLAB_MASK) === 0) this.slabs.push(new Uint8Array(SLAB_PAGES * PAGE_SIZE));
+        if ((id & SLAB_MASK) === 0) this.slabs.push(SlabPool.shared.acquire());
       }
       slot = id + 1;
       s.slot[i] = slot;
@@ -453,6 +456,18 @@ export class MemMap implements PhysMem {
       metadataBytes: this.sectionsPresent() * SECTION_BYTES,
       dataBytes: this.slabs.length * SLAB_PAGES * PAGE_SIZE,
     };
+  }
+
+  /**
+   * Gives the page-data slabs back to the process's {@link SlabPool} when the machine stops; every page reads
+   * as zeros afterwards.
+   */
+  releaseData(): void {
+    SlabPool.shared.release(this.slabs);
+    this.slabs.length = 0;
+    this.freeSlots.length = 0;
+    this.nextSlot = 0;
+    for (const s of this.sections) if (s !== undefined) s.slot.fill(0);
   }
 
   /** Pages holding data (for memory accounting). */

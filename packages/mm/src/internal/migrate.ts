@@ -88,6 +88,10 @@ export function migrateFolio(core: MmCore, head: number): number {
       if (a >= 0) vma.mm.replacePte(a, head, dst);
     }
     mapping.pages.set(index, dst);
+    if (!mapping.shmem) {
+      core.vmscan.del(head);
+      core.vmscan.add(dst);
+    }
   }
 
   // The old folio loses everything and is freed.

@@ -11,6 +11,7 @@ import type { MemMap } from './mem-map.js';
 import type { MmStructImpl } from './mm-struct-impl.js';
 import { PG_locked, PG_writeback } from './page-flags.js';
 import type { PinSanitizer } from './pin-sanitizer.js';
+import { Vmscan } from './vmscan.js';
 
 /** THP policy (`/sys/kernel/mm/transparent_hugepage/enabled`). */
 export type ThpMode = 'always' | 'madvise' | 'never';
@@ -23,8 +24,10 @@ export interface MmConfig {
   readonly dirtyExpireNs: number;
   /** `vm.dirty_writeback_centisecs` in ns (0 disables periodic writeback). */
   readonly dirtyWritebackNs: number;
-  /** `vm.dirty_background_ratio` (percent of memory). */
+  /** `vm.dirty_background_ratio` (percent of dirtyable memory). */
   readonly dirtyBackgroundRatio: number;
+  /** `vm.dirty_ratio` (percent of dirtyable memory). */
+  readonly dirtyRatio: number;
 }
 
 /** Live tracepoints mm emits on. */
@@ -39,6 +42,8 @@ export interface MmTopics {
 /** Something that wants to hear about newly dirtied inodes (the flusher). */
 export interface DirtyInodeListener {
   inodeDirtied(mapping: AddressSpaceImpl): void;
+  /** Models `wb_start_background_writeback()`: start a background pass unless one runs. */
+  backgroundWriteback(): void;
 }
 
 /**
@@ -54,8 +59,12 @@ export class MmCore {
   private readonly lockers = new Map<number, Deferred<undefined>[]>();
   private readonly unlockWaiters = new Map<number, Deferred<undefined>[]>();
   private readonly wbWaiters = new Map<number, Deferred<undefined>[]>();
+  /** Tasks paused in `balance_dirty_pages()`, woken when writeback completes. */
+  private progressWaiters: Deferred<undefined>[] = [];
   /** Set by the wiring. */
   dirtyListener: DirtyInodeListener | undefined;
+  /** The file LRU and kswapd. */
+  readonly vmscan: Vmscan;
 
   constructor(
     readonly mem: MemMap,
@@ -65,7 +74,10 @@ export class MmCore {
     readonly log: Logger,
     readonly cfg: MmConfig,
     readonly tp: MmTopics,
-  ) {}
+  ) {
+    this.vmscan = new Vmscan(this);
+    mem.reclaim = this.vmscan;
+  }
 
   /** A fresh address-space id. */
   allocMappingId(): number {
@@ -147,6 +159,37 @@ export class MmCore {
     const l = this.wbWaiters.get(head);
     if (l === undefined) return;
     this.wbWaiters.delete(head);
+    for (const d of l) d.resolve(undefined);
+  }
+
+  /**
+   * Waits until some folio's writeback ends or `timeoutNs` of virtual time pass, whichever is first (the
+   * `io_schedule_timeout()` of `balance_dirty_pages()`).
+   */
+  waitWritebackProgress(timeoutNs: number): Promise<void> {
+    const d = this.sched.defer<undefined>();
+    this.progressWaiters.push(d);
+    const t = this.sched.schedule(timeoutNs, () => {
+      const i = this.progressWaiters.indexOf(d);
+      if (i < 0) return;
+      this.progressWaiters.splice(i, 1);
+      d.resolve(undefined);
+    });
+    return d.promise.then(() => {
+      this.sched.cancel(t);
+    });
+  }
+
+  /** Tasks waiting in {@link MmCore.waitWritebackProgress}. */
+  get writebackProgressWaiters(): number {
+    return this.progressWaiters.length;
+  }
+
+  /** Wakes the tasks paused in `balance_dirty_pages()` (a writeback completed). */
+  wakeWritebackProgress(): void {
+    if (this.progressWaiters.length === 0) return;
+    const l = this.progressWaiters;
+    this.progressWaiters = [];
     for (const d of l) d.resolve(undefined);
   }
 }
