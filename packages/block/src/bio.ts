@@ -3,7 +3,7 @@
  * releasing and dirtying them, completion, chaining and splitting.
  * @packageDocumentation
  */
-import { EFAULT, EINVAL, EIO, EOPNOTSUPP, Errno } from '@stackemu/core';
+import { EAGAIN, EFAULT, EINVAL, EIO, EOPNOTSUPP, Errno } from '@stackemu/core';
 import type { BlockLayer } from './block-layer.js';
 import type { PageRefPolicy } from './block-era.js';
 import {
@@ -590,6 +590,28 @@ export function bioIovIterGetPages(
   } while (ret === 0 && iter.count > 0 && !bioFull(bio, 0));
   if (bio.biVcnt > 0) return bioIovIterAlignDown(bio, iter, lenAlignMask);
   return ret;
+}
+
+/**
+ * The sleep of `bio_iov_iter_get_pages()` on a major fault: the model's GUP cannot wait for the page-cache read
+ * a fault of a file-backed buffer starts, so it returns `-EAGAIN`; callers that may sleep (every DIO submitter)
+ * call this on `-EAGAIN`, which waits for the read (`Gup.takeFaultIo`) and calls {@link bioIovIterGetPages}
+ * again, as the kernel's GUP retries inside `faultin_page()`.
+ * @returns as {@link bioIovIterGetPages}; `-EFAULT` if the read failed; `-EAGAIN` when it was not a fault
+ */
+export async function bioIovIterGetPagesRetry(
+  bio: Bio,
+  iter: IovIter,
+  lenAlignMask = 0,
+  policy: PageRefPolicy = bio.blk.dioW.policy,
+): Promise<number> {
+  for (let ret = -EAGAIN; ; ) {
+    const io = bio.blk.gup.takeFaultIo?.();
+    if (io === undefined) return ret;
+    if ((await io) < 0) return -EFAULT;
+    ret = bioIovIterGetPages(bio, iter, lenAlignMask, policy);
+    if (ret !== -EAGAIN) return ret;
+  }
 }
 
 // ---- completion, chaining, splitting -------------------------------------------------------------

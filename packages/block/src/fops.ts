@@ -30,6 +30,7 @@ import {
   bioGet,
   bioIovBvecSet,
   bioIovIterGetPages,
+  bioIovIterGetPagesRetry,
   bioIovVecsToAlloc,
   bioPut,
   bioReleasePages,
@@ -114,6 +115,7 @@ async function blkdevDirectIOSimple(
   bio.biIoprio = iocb.kiIoprio;
   if ((iocb.kiFlags & IOCB_ATOMIC) !== 0) bio.biOpf |= REQ_ATOMIC;
   let ret = bioIovIterGetPages(bio, iter, bdevLogicalBlockSize(bdev) - 1);
+  if (ret === -EAGAIN) ret = await bioIovIterGetPagesRetry(bio, iter, bdevLogicalBlockSize(bdev) - 1);
   if (ret !== 0) {
     bioPut(bio);
     return ret;
@@ -178,6 +180,7 @@ async function blkdevDirectIOMulti(iocb: BlkKiocb, iter: IovIter, bdev: BlockDev
     bio.biEndIo = blkdevBioEndIo;
     bio.biIoprio = iocb.kiIoprio;
     ret = bioIovIterGetPages(bio, iter, lbsMask);
+    if (ret === -EAGAIN) ret = await bioIovIterGetPagesRetry(bio, iter, lbsMask);
     if (ret !== 0) {
       bio.biStatus = BLK_STS_IOERR;
       bioEndio(bio);
@@ -239,7 +242,12 @@ function blkdevBioEndIoAsync(bio: Bio): void {
   }
 }
 
-function blkdevDirectIOAsync(iocb: BlkKiocb, iter: IovIter, bdev: BlockDevice, nrPages: number): number {
+function blkdevDirectIOAsync(
+  iocb: BlkKiocb,
+  iter: IovIter,
+  bdev: BlockDevice,
+  nrPages: number,
+): number | Promise<number> {
   const isRead = !iter.dataSource;
   const bio = bioAlloc(bdev, nrPages, isRead ? REQ_OP_READ : dioBioWriteOp(iocb));
   const dio: AsyncDio = { iocb, size: 0, flags: 0 };
@@ -250,12 +258,25 @@ function blkdevDirectIOAsync(iocb: BlkKiocb, iter: IovIter, bdev: BlockDevice, n
   if (iter.iterType === ITER_BVEC) {
     bioIovBvecSet(bio, iter);
   } else {
-    const ret = bioIovIterGetPages(bio, iter, bdevLogicalBlockSize(bdev) - 1);
+    const mask = bdevLogicalBlockSize(bdev) - 1;
+    const ret = bioIovIterGetPages(bio, iter, mask);
+    if (ret === -EAGAIN) {
+      return bioIovIterGetPagesRetry(bio, iter, mask).then((r) => {
+        if (r === 0) return blkdevDirectIOAsyncSubmit(bio, dio, iocb, iter, isRead);
+        bioPut(bio);
+        return r;
+      });
+    }
     if (ret !== 0) {
       bioPut(bio);
       return ret;
     }
   }
+  return blkdevDirectIOAsyncSubmit(bio, dio, iocb, iter, isRead);
+}
+
+/** The submission half of `__blkdev_direct_IO_async()`, once the bio holds its pages. */
+function blkdevDirectIOAsyncSubmit(bio: Bio, dio: AsyncDio, iocb: BlkKiocb, iter: IovIter, isRead: boolean): number {
   dio.size = bio.biIter.biSize;
   if (isRead) {
     if (iter.userBacked) {

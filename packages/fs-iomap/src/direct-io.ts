@@ -143,6 +143,8 @@ export class IomapDio {
   waiter: Deferred<undefined> | undefined = undefined;
   /** The machine's scheduler, learnt from the first bio (completion work and wakeups). */
   sched: Scheduler | undefined = undefined;
+  /** The page-cache read a GUP fault of the user buffer started (`Gup.takeFaultIo`), for the submitter to wait on. */
+  faultIo: Promise<number> | undefined = undefined;
 
   /**
    * @param iocb - the kiocb
@@ -372,6 +374,8 @@ function iomapDioBioIter(it: IomapIter, dio: IomapDio): number {
       bio.biPrivate = dio;
       bio.biEndIo = iomapDioBioEndIo;
       ret = bioIovIterGetPages(bio, iter, lbs - 1, dio.dops?.pageRefPolicy ?? bio.blk.dioW.policy);
+      // GUP stopped on a major fault of the buffer: the submitter waits for the read and retries (dioIterStep).
+      if (ret === -EAGAIN) dio.faultIo = bio.blk.gup.takeFaultIo?.();
       if (ret !== 0) {
         // Stop part way; still zero the tail of the block so a short I/O exposes no stale data.
         bioPut(bio);
@@ -466,19 +470,41 @@ function iomapDioIter(it: IomapIter, dio: IomapDio): number {
   }
 }
 
+/**
+ * One `iomap_dio_iter()` step, with the sleep of GUP on a major fault: when the step made no progress because a
+ * fault of the user buffer started a page-cache read, waits for the read and runs the step again (the kernel's
+ * GUP sleeps in `faultin_page()` and retries). After partial progress the next step faults again and waits then.
+ */
+function dioIterStep(it: IomapIter, dio: IomapDio): number | Promise<number> {
+  const s = iomapDioIter(it, dio);
+  const io = dio.faultIo;
+  if (io === undefined) return s;
+  dio.faultIo = undefined;
+  if (s !== -EAGAIN) return s;
+  return io.then((r) => (r < 0 ? -EFAULT : dioIterStep(it, dio)));
+}
+
 function dioLoop(it: IomapIter, dio: IomapDio, ops: IomapOps): number | Promise<number> {
   for (;;) {
     const r = iomapIter(it, ops);
     if (typeof r !== 'number') return r.then((v) => dioLoopBody(it, dio, ops, v));
     if (r <= 0) return r;
-    it.status = iomapDioIter(it, dio);
+    const s = dioIterStep(it, dio);
+    if (typeof s !== 'number') return s.then((v) => dioLoopStatus(it, dio, ops, v));
+    it.status = s;
     dio.iocb.kiFlags &= ~IOCB_HIPRI;
   }
 }
 
 function dioLoopBody(it: IomapIter, dio: IomapDio, ops: IomapOps, r: number): number | Promise<number> {
   if (r <= 0) return r;
-  it.status = iomapDioIter(it, dio);
+  const s = dioIterStep(it, dio);
+  if (typeof s !== 'number') return s.then((v) => dioLoopStatus(it, dio, ops, v));
+  return dioLoopStatus(it, dio, ops, s);
+}
+
+function dioLoopStatus(it: IomapIter, dio: IomapDio, ops: IomapOps, s: number): number | Promise<number> {
+  it.status = s;
   dio.iocb.kiFlags &= ~IOCB_HIPRI;
   return dioLoop(it, dio, ops);
 }

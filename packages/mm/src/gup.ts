@@ -139,6 +139,13 @@ export interface Gup {
     owner?: RefOwner,
   ): number;
   /**
+   * The page-cache read that made the last GUP call return `-EAGAIN` (a fault found a file folio not yet read),
+   * handed out once. The kernel's GUP sleeps inside `faultin_page()` (`VM_FAULT_RETRY`, then a retry with
+   * `FOLL_TRIED`); the model's GUP cannot, so a caller that may sleep awaits this (0 or the read's -errno) and
+   * calls GUP again.
+   */
+  takeFaultIo?(): Promise<number> | undefined;
+  /**
    * Models `unpin_user_page()` (mm/gup.c): `gup_put_folio(folio, 1, FOLL_PIN)`.
    * @throws PageRefcountUnderflowError if the page holds fewer references than one pin
    */

@@ -615,6 +615,14 @@ export class GupImpl implements Gup {
     return this.stoppedForIo;
   }
 
+  takeFaultIo(): Promise<number> | undefined {
+    if (!this.stoppedForIo) return undefined;
+    this.stoppedForIo = false;
+    const io = this.core.pendingIo;
+    this.core.pendingIo = undefined;
+    return io;
+  }
+
   /** Models `__get_user_pages()`: the per-page walk with `follow_page_mask()` and `faultin_page()`. */
   private getUserPagesInner(
     mm: MmStructImpl,
