@@ -15,6 +15,9 @@ const KERNEL: readonly (readonly [string, number])[] = [
   ['--rw=randread --bs=4k --size=1m --io_size=100k --direct=1 --ioengine=io_uring --iodepth=16 --fixedbufs', 16],
   ['--rw=randread --bs=4k --size=1m --io_size=100k --direct=1 --ioengine=psync --numjobs=2', 50],
   ['--rw=read --bs=64k --size=1m --io_size=512k --direct=1 --ioengine=libaio --iodepth=4', 128],
+  ['--rw=randread --bs=4k --size=1m --io_size=100k --direct=1 --ioengine=io_uring --iodepth=16 --registerfiles=1', 25],
+  // After the buffered layout fio drops the file's pages (posix_fadvise DONTNEED): every write goes direct.
+  ['--rw=rw --rwmixread=70 --bs=4k --size=1m --direct=1 --ioengine=psync', 256],
   // Buffers in a MAP_SHARED file mapping (fio's iomem=mmap:FILE): GUP faults the file pages in, reading them.
   ['--rw=randread --bs=4k --size=1m --io_size=100k --direct=1 --ioengine=psync --iomem=mmap:fiobuf', 25],
   ['--rw=write --bs=64k --size=1m --io_size=512k --direct=1 --ioengine=libaio --iodepth=4 --iomem=mmap:fiobuf', 128],

@@ -601,12 +601,21 @@ export function __iomapDioRw(
       if ((iocb.kiFlags & IOCB_SYNC) === 0) dio.flags |= IOMAP_DIO_WRITE_THROUGH;
     }
     const r = kiocbInvalidatePages(iocb, len);
-    if (r !== 0) {
-      if (r !== -EAGAIN) return (iocb.kiFlags & IOCB_ATOMIC) !== 0 ? -EAGAIN : -ENOTBLK;
-      return r;
+    if (typeof r !== 'number') {
+      return r.then((v: number) => (v !== 0 ? invalidateFailed(iocb, v) : dioSubmit(it, dio, iter, ops, dioFlags, wait)));
     }
+    if (r !== 0) return invalidateFailed(iocb, r);
   }
   return dioSubmit(it, dio, iter, ops, dioFlags, wait);
+}
+
+/**
+ * `__iomap_dio_rw()` when `kiocb_invalidate_pages()` failed: `-EAGAIN` stays (NOWAIT would block); anything else
+ * is `-ENOTBLK` (fall back to buffered I/O), or `-EAGAIN` for an atomic write, which cannot fall back.
+ */
+function invalidateFailed(iocb: Kiocb, r: number): number {
+  if (r === -EAGAIN) return r;
+  return (iocb.kiFlags & IOCB_ATOMIC) !== 0 ? -EAGAIN : -ENOTBLK;
 }
 
 function dioSubmit(

@@ -61,6 +61,49 @@ describe('iomapDioRw()', () => {
       expect(peek(p, buf + 4096, 4096)).to.deep.equal(data);
     }));
 
+  it('a direct write over clean cached pages drops them and goes direct (one pin), not buffered', () =>
+    withFs({}, async (p, m) => {
+      const fd = await p.sys.open('/f', O_CREAT | O_RDWR);
+      const buf = anon(p, 4 * 4096);
+      fill(p, buf, pattern(7, 4 * 4096));
+      expect(await p.sys.pwrite(fd, buf, 4 * 4096, 0)).to.equal(4 * 4096);
+      expect(await p.sys.fsync(fd)).to.equal(0);
+      // Cache the file's pages clean, then write one of them with O_DIRECT.
+      expect(await p.sys.pread(fd, buf, 4 * 4096, 0)).to.equal(4 * 4096);
+      const mapping = fileOf(p, fd).fMapping as AddressSpace;
+      expect(mapping.nrpages).to.equal(4);
+      const dfd = await p.sys.open('/f', O_RDWR | O_DIRECT);
+      fill(p, buf, pattern(9, 4096));
+      const dirtied = m.counters.get('nr_dirtied')?.value ?? 0;
+      const before = pins(m);
+      expect(await p.sys.pwrite(dfd, buf, 4096, 4096)).to.equal(4096);
+      expect(delta(m, before)).to.deep.equal({ acquired: 1, released: 1 });
+      expect((m.counters.get('nr_dirtied')?.value ?? 0) - dirtied).to.equal(0);
+      expect(mapping.nrpages).to.equal(3);
+      expect(await p.sys.pread(fd, buf + 4096, 4096, 4096)).to.equal(4096);
+      expect(peek(p, buf + 4096, 4096)).to.deep.equal(pattern(9, 4096));
+    }));
+
+  it('a direct write over dirty cached pages writes them back, drops them and goes direct (one pin)', () =>
+    withFs({}, async (p, m) => {
+      const fd = await p.sys.open('/f', O_CREAT | O_RDWR);
+      const buf = anon(p, 4 * 4096);
+      fill(p, buf, pattern(3, 4 * 4096));
+      expect(await p.sys.pwrite(fd, buf, 4 * 4096, 0)).to.equal(4 * 4096);
+      const mapping = fileOf(p, fd).fMapping as AddressSpace;
+      expect(filemapTaggedIndexes(mapping, PAGECACHE_TAG_DIRTY)).to.deep.equal([0, 1, 2, 3]);
+      const dfd = await p.sys.open('/f', O_RDWR | O_DIRECT);
+      fill(p, buf, pattern(5, 4096));
+      const before = pins(m);
+      expect(await p.sys.pwrite(dfd, buf, 4096, 0)).to.equal(4096);
+      expect(delta(m, before)).to.deep.equal({ acquired: 1, released: 1 });
+      // Only the written range is written back and dropped.
+      expect(filemapTaggedIndexes(mapping, PAGECACHE_TAG_DIRTY)).to.deep.equal([1, 2, 3]);
+      expect(mapping.nrpages).to.equal(3);
+      expect(await p.sys.pread(fd, buf + 4096, 4096, 0)).to.equal(4096);
+      expect(peek(p, buf + 4096, 4096)).to.deep.equal(pattern(5, 4096));
+    }));
+
   it('fails misaligned position and length with -EINVAL before pinning anything', () =>
     withFs({}, async (p, m) => {
       const fd = await p.sys.open('/f', O_CREAT | O_RDWR | O_DIRECT);

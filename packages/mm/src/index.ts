@@ -21,6 +21,7 @@ export * from './sanitizer-finding.js';
 export * from './address-space.js';
 export * from './fs.js';
 export * from './filemap.js';
+export * from './truncate.js';
 export * from './page-writeback.js';
 export * from './rmap.js';
 export * from './flusher.js';

@@ -266,13 +266,48 @@ export async function filemapFdatawaitRange(mapping: AddressSpace, start: number
 }
 
 /**
+ * Models `__filemap_fdatawrite_range()` (mm/filemap.c): `writepages` over bytes [start, end] with every page
+ * wanted (`nr_to_write = LONG_MAX`); `WB_SYNC_NONE` starts writeback without waiting on folios already under it,
+ * `WB_SYNC_ALL` writes for data integrity. Nothing happens for a mapping that cannot write back or has no dirty
+ * folio (`mapping_tagged(PAGECACHE_TAG_DIRTY)`).
+ * @returns 0 or -errno
+ */
+export function __filemapFdatawriteRange(
+  mapping: AddressSpace,
+  start: number,
+  end: number,
+  syncMode: number,
+): Promise<number> {
+  const m = asImpl(mapping);
+  if (!m.canWriteback || m.dirtyTag.size === 0) return Promise.resolve(0);
+  const wbc = writebackControl(syncMode, start, end);
+  wbc.nrToWrite = Number.MAX_SAFE_INTEGER;
+  return m.aops.writepages(m, wbc);
+}
+
+/**
  * Models `filemap_fdatawrite_range()` (mm/filemap.c): a `WB_SYNC_ALL` `writepages` over [start, end] bytes.
  * @returns 0 or -errno
  */
 export function filemapFdatawriteRange(mapping: AddressSpace, start: number, end: number): Promise<number> {
+  return __filemapFdatawriteRange(mapping, start, end, WB_SYNC_ALL);
+}
+
+/**
+ * Models `filemap_range_has_page()` (mm/filemap.c): whether any folio of bytes [start, end] is cached.
+ * @remarks O(min(pages in range, cached pages)), allocates nothing.
+ */
+export function filemapRangeHasPage(mapping: AddressSpace, start: number, end: number): boolean {
   const m = asImpl(mapping);
-  if (!m.canWriteback) return Promise.resolve(0);
-  return m.aops.writepages(m, writebackControl(WB_SYNC_ALL, start, end));
+  if (m.nrpages === 0 || end < start) return false;
+  const first = Math.floor(start / PAGE_SIZE);
+  const last = Math.floor(end / PAGE_SIZE);
+  if (last - first < m.pages.size) {
+    for (let i = first; i <= last; i++) if (m.pages.has(i)) return true;
+    return false;
+  }
+  for (const i of m.pages.keys()) if (i >= first && i <= last) return true;
+  return false;
 }
 
 /**

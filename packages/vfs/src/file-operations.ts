@@ -51,6 +51,12 @@ export interface FileOperations {
    */
   fallocate?(file: File, mode: number, offset: number, len: number): Promise<number>;
   /**
+   * Models `->fadvise()` (optional): the filesystem's own `posix_fadvise()` (xfs takes its I/O lock around
+   * `generic_fadvise()`). Absent → the vfs's `genericFadvise()`.
+   * @returns 0 or `-errno`
+   */
+  fadvise?(file: File, offset: number, len: number, advice: number): number | Promise<number>;
+  /**
    * Models `->mmap()`: called by mmap before the mapping is made; checks the file can be mapped
    * (`generic_file_mmap`). Absent → `-ENODEV`.
    * @returns 0 or `-errno`

@@ -7,6 +7,7 @@ import type { Dentry } from './dentry.js';
 import type { FileOperations } from './file-operations.js';
 import type { Inode } from './inode.js';
 import type { VfsMount } from './mount.js';
+import type { FileRaState } from './readahead.js';
 
 /** Models `FMODE_READ` (include/linux/fs.h): opened for reading. */
 export const FMODE_READ = 1 << 0;
@@ -20,6 +21,8 @@ export const FMODE_PREAD = 1 << 3;
 export const FMODE_PWRITE = 1 << 4;
 /** Models `FMODE_CAN_ATOMIC_WRITE` (include/linux/fs.h): the file supports `RWF_ATOMIC`. */
 export const FMODE_CAN_ATOMIC_WRITE = 1 << 7;
+/** Models `FMODE_RANDOM` (include/linux/fs.h): random access expected (`POSIX_FADV_RANDOM`). */
+export const FMODE_RANDOM = 1 << 12;
 /** Models `FMODE_ATOMIC_POS` (include/linux/fs.h). */
 export const FMODE_ATOMIC_POS = 1 << 15;
 /** Models `FMODE_CAN_READ` (include/linux/fs.h): the file operations can read (`read_iter` present). */
@@ -35,6 +38,8 @@ export const FMODE_CREATED = 1 << 20;
  * its {@link FileOperations.open} (as ext4 and xfs do); opening with `O_DIRECT` without it fails `EINVAL`.
  */
 export const FMODE_CAN_ODIRECT = 1 << 22;
+/** Models `FMODE_NOREUSE` (include/linux/fs.h): the data will be accessed once (`POSIX_FADV_NOREUSE`). */
+export const FMODE_NOREUSE = 1 << 23;
 /** Models `FMODE_NOWAIT` (include/linux/fs.h): the file supports `IOCB_NOWAIT`; set by the filesystem's open. */
 export const FMODE_NOWAIT = 1 << 27;
 
@@ -68,6 +73,8 @@ export class File implements MmapFile {
   privateData: unknown = undefined;
   /** References (`f_count`): descriptors and in-flight requests holding the file. */
   fCount = 1;
+  /** `f_ra`: the readahead state (`file_ra_state_init()` at open; `posix_fadvise()` resizes its window). */
+  readonly fRa: FileRaState = { raPages: 0 };
 
   /**
    * @param fPath - `f_path`: the mount and dentry opened

@@ -36,6 +36,7 @@ import { ATTR_CTIME, ATTR_MTIME, ATTR_SIZE } from './inode-operations.js';
 import { iocbFlags } from './kiocb.js';
 import { MNT_READONLY } from './mount.js';
 import { pathLookupParent, type NameiContext, type Path } from './namei.js';
+import { fileRaStateInit } from './readahead.js';
 import { SB_RDONLY } from './super.js';
 import {
   FALLOC_FL_KEEP_SIZE,
@@ -122,6 +123,7 @@ export async function doDentryOpen(path: Path, flags: number, created: boolean):
   }
   f.fFlags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
   f.fIocbFlags = iocbFlags(f.fFlags);
+  fileRaStateInit(f.fRa, f.fMapping);
   if (f.fFlags & O_DIRECT && !(f.fMode & FMODE_CAN_ODIRECT)) {
     await fput(f);
     return -EINVAL;

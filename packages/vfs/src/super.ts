@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 import type { AddressSpace, AddressSpaceOperations, BlockDevice } from './internal/deps.js';
+import { bdevBdi, noopBackingDevInfo, type BackingDevInfo } from './backing-dev.js';
 import type { Dentry } from './dentry.js';
 import type { FileSystemType } from './filesystems.js';
 import type { Inode } from './inode.js';
@@ -60,6 +61,11 @@ export class SuperBlock {
   sOpenFiles = 0;
   /** `s_inodes`: every inode of this superblock ({@link newInode} adds them). */
   readonly sInodes = new Set<Inode>();
+  /**
+   * `s_bdi`: the backing device's info — its disk's bdi when the filesystem sits on a block device
+   * (`setup_bdev_super()`), else the no-op bdi until the filesystem calls `superSetupBdi()`.
+   */
+  sBdi: BackingDevInfo;
 
   /**
    * @param sType - `s_type`
@@ -76,7 +82,9 @@ export class SuperBlock {
     readonly sDev: number,
     readonly sBdev: BlockDevice | undefined,
     readonly sMappings: MappingFactory,
-  ) {}
+  ) {
+    this.sBdi = sBdev !== undefined ? bdevBdi(sBdev) : noopBackingDevInfo;
+  }
 }
 
 /**

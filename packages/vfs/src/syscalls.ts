@@ -21,6 +21,7 @@ import {
 } from '@stackemu/core';
 import { AIO_MAX_NR, KioCtx } from './aio.js';
 import { dAdd } from './dentry.js';
+import { vfsFadvise } from './fadvise.js';
 import { FMODE_PREAD, FMODE_PWRITE, FMODE_READ, FMODE_WRITE, File } from './file.js';
 import type { Inode } from './inode.js';
 import { importIovec, importUbuf } from '@stackemu/block';
@@ -28,7 +29,7 @@ import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, 
 import { ITER_DEST, ITER_SOURCE, PAGE_SHIFT, PAGE_SIZE, type IovIter } from './internal/deps.js';
 import type { VfsKernel } from './vfs-kernel.js';
 import { IoRingCtx, IORING_ENTER_SUPPORTED, ioUringCheckParams, ioUringFops } from './io-uring/io-uring.js';
-import type { IoUringRings } from './io-uring/io-uring.js';
+import type { IoUringRegisterArg, IoUringRings } from './io-uring/io-uring.js';
 import { Kiocb, kiocbSetRwFlags } from './kiocb.js';
 import { MNT_READONLY } from './mount.js';
 import { pathLookup, pathLookupParent } from './namei.js';
@@ -235,6 +236,22 @@ export class Syscalls {
     };
     startAsyncRw(k, iter, rw);
     return 0;
+  }
+
+  /**
+   * Models `fadvise64(2)` — `posix_fadvise(3)` — (`ksys_fadvise64_64()` → `vfs_fadvise()`, mm/fadvise.c): access
+   * hints for a byte range; `POSIX_FADV_DONTNEED` starts writeback of the range and drops its clean, unused
+   * cached pages, `POSIX_FADV_WILLNEED` starts reading it into the page cache (see `genericFadvise()`).
+   * @param fd - descriptor
+   * @param offset - first byte
+   * @param len - bytes (0 = to the end of the file)
+   * @param advice - `POSIX_FADV_*`
+   * @returns 0, or `-EBADF`, `-ESPIPE` (a pipe), `-EINVAL` (negative `len`, unknown advice), the filesystem's
+   */
+  fadvise(fd: number, offset: number, len: number, advice: number): Promise<number> {
+    const f = this.fget(fd);
+    if (f === undefined) return Promise.resolve(-EBADF);
+    return vfsFadvise(this.k.up.physMem, f, offset, len, advice);
   }
 
   /**
@@ -506,14 +523,18 @@ export class Syscalls {
   /**
    * Models `io_uring_register(2)` (io_uring/register.c): `IORING_REGISTER_BUFFERS` pins the buffers'
    * pages long-term (`FOLL_WRITE | FOLL_LONGTERM`, counted in vmstat), `IORING_UNREGISTER_BUFFERS`
-   * unpins them.
+   * unpins them; `IORING_REGISTER_FILES` takes a reference on each descriptor's file into the ring's file
+   * table (-1 = an empty slot), which `IOSQE_FIXED_FILE` SQEs index; `IORING_REGISTER_FILES_UPDATE` replaces
+   * slots; `IORING_UNREGISTER_FILES` drops the table.
    * @param fd - ring descriptor
-   * @param opcode - `IORING_(UN)REGISTER_BUFFERS`
-   * @param arg - the iovecs to register (undefined to unregister)
+   * @param opcode - `IORING_(UN)REGISTER_BUFFERS`, `IORING_(UN)REGISTER_FILES`, `IORING_REGISTER_FILES_UPDATE`
+   * @param arg - the iovecs or descriptors to register, the files update (undefined to unregister)
    * @param nrArgs - their count (0 to unregister)
-   * @returns 0, or `-EBADF`, `-EOPNOTSUPP` (not a ring), `-EBUSY`, `-EINVAL`, `-EFAULT`, `-ENXIO`
+   * @returns 0 (a files update: entries processed), or `-EBADF` (not a descriptor; a descriptor to register is
+   * not open or is a ring), `-EOPNOTSUPP` (not a ring), `-EBUSY` (already registered), `-EINVAL`, `-EFAULT`,
+   * `-ENXIO` (nothing registered), `-EMFILE` (too many files), `-EOVERFLOW`
    */
-  ioUringRegister(fd: number, opcode: number, arg: readonly Iovec[] | undefined, nrArgs: number): number {
+  ioUringRegister(fd: number, opcode: number, arg: IoUringRegisterArg, nrArgs: number): number {
     const ctx = this.ring(fd);
     if (typeof ctx === 'number') return ctx;
     return ctx.register(opcode, arg, nrArgs);

@@ -16,6 +16,7 @@ import {
   IORING_OP_WRITEV,
   IORING_REGISTER_BUFFERS,
   IORING_REGISTER_FILES,
+  IOSQE_FIXED_FILE,
   IORING_SETUP_COOP_TASKRUN,
   IORING_SETUP_CQSIZE,
   IORING_SETUP_DEFER_TASKRUN,
@@ -51,6 +52,7 @@ interface IoringData {
   readonly nonvectored: boolean;
   queued: number;
   cqRingOff: number;
+  fds?: number[];
 }
 
 function ld(td: ThreadData): IoringData {
@@ -64,8 +66,13 @@ function sys(td: ThreadData): FioSyscalls {
 /** Models `fio_ioring_prep()`: fills the SQE at the ring's tail. */
 function ioringPrep(td: ThreadData, d: IoringData, io: IoU, sqe: IoUringSqe): void {
   const f = io.file;
-  sqe.fd = f?.fd ?? -1;
-  sqe.flags = 0;
+  if (td.o.engine.registerfiles) {
+    sqe.fd = f?.enginePos ?? -1;
+    sqe.flags = IOSQE_FIXED_FILE;
+  } else {
+    sqe.fd = f?.fd ?? -1;
+    sqe.flags = 0;
+  }
   sqe.iov = undefined;
   sqe.bufIndex = 0;
   if (io.ddir === DDIR_READ || io.ddir === DDIR_WRITE) {
@@ -160,11 +167,32 @@ export const ioUringEngine: IoEngineOps = {
       }
     }
     if (td.o.engine.registerfiles) {
-      const r = sys(td).ioUringRegister(d.ringFd, IORING_REGISTER_FILES, undefined, td.files.length);
-      if (r < 0) {
-        td.verror2(-r, 'io_uring_register files');
-        return -r;
-      }
+      // fio_ioring_register_files(): open every file, register the descriptors, then "pretend the file is
+      // closed again" (or really close them when registration failed).
+      return (async () => {
+        const fds: number[] = [];
+        let err = 0;
+        for (const [i, f] of td.files.entries()) {
+          err = await genericOpenFile(td, f);
+          if (err !== 0) break;
+          fds.push(f.fd);
+          f.enginePos = i;
+        }
+        if (err === 0) {
+          const r = sys(td).ioUringRegister(d.ringFd, IORING_REGISTER_FILES, fds, fds.length);
+          if (r < 0) {
+            td.verror2(-r, 'ioring_register_files');
+            err = -r;
+          }
+        }
+        for (const f of td.files) {
+          if (err !== 0) {
+            if (f.fd >= 0) await genericCloseFile(td, f);
+          } else f.fd = -1;
+        }
+        if (err === 0) d.fds = fds;
+        return err;
+      })();
     }
     return 0;
   },
@@ -238,8 +266,18 @@ export const ioUringEngine: IoEngineOps = {
     if (events >= min) return events;
     return loop();
   },
-  openFile: genericOpenFile,
-  closeFile: genericCloseFile,
+  openFile(td, f) {
+    const d = td.engineData as IoringData | undefined;
+    if (d?.fds === undefined) return genericOpenFile(td, f);
+    f.fd = d.fds[f.enginePos] as number;
+    return Promise.resolve(0);
+  },
+  closeFile(td, f) {
+    const d = td.engineData as IoringData | undefined;
+    if (d?.fds === undefined) return genericCloseFile(td, f);
+    f.fd = -1;
+    return Promise.resolve(0);
+  },
 };
 
 /** Models the submit loop of `fio_ioring_commit()`. */

@@ -7,6 +7,7 @@
  */
 import { EAGAIN } from '@stackemu/core';
 import {
+  filemapRangeHasPage,
   filemapRangeNeedsWriteback,
   filemapWriteAndWaitRange,
   invalidateInodePages2Range,
@@ -49,8 +50,11 @@ export function kiocbInvalidatePages(iocb: Kiocb, count: number): number | Promi
   const first = Math.floor(pos / PAGE_SIZE);
   const last = Math.floor(end / PAGE_SIZE);
   if ((iocb.kiFlags & IOCB_NOWAIT) !== 0) {
-    return filemapRangeNeedsWriteback(mapping, pos, end) ? -EAGAIN : invalidateInodePages2Range(mapping, first, last);
+    // "we could block if there are any pages in the range"
+    return filemapRangeHasPage(mapping, pos, end) ? -EAGAIN : invalidateInodePages2Range(mapping, first, last);
   }
+  // Nothing to write back: invalidate now, without a wait (filemap_write_and_wait_range() would return at once).
+  if (!filemapRangeNeedsWriteback(mapping, pos, end)) return invalidateInodePages2Range(mapping, first, last);
   return filemapWriteAndWaitRange(mapping, pos, end).then((r) => (r < 0 ? r : invalidateInodePages2Range(mapping, first, last)));
 }
 

@@ -3,7 +3,7 @@
  * semantic level, request issue through the kiocb paths, completion posting, waiting.
  * @packageDocumentation
  */
-import { EBADF, EINTR, EINVAL, EOPNOTSUPP, ERESTARTSYS, type Deferred } from '@stackemu/core';
+import { EBADF, EFAULT, EINTR, EINVAL, EOPNOTSUPP, ERESTARTSYS, type Deferred } from '@stackemu/core';
 import { FMODE_READ, FMODE_WRITE, type File } from '../file.js';
 import type { FileOperations } from '../file-operations.js';
 import type { Inode } from '../inode.js';
@@ -37,6 +37,8 @@ import {
   IORING_OP_WRITE_FIXED,
   IORING_OP_WRITEV,
   IORING_REGISTER_BUFFERS,
+  IORING_REGISTER_FILES,
+  IORING_REGISTER_FILES_UPDATE,
   IORING_SETUP_CLAMP,
   IORING_SETUP_COOP_TASKRUN,
   IORING_SETUP_CQSIZE,
@@ -44,13 +46,16 @@ import {
   IORING_SETUP_SINGLE_ISSUER,
   IORING_SETUP_SUBMIT_ALL,
   IORING_UNREGISTER_BUFFERS,
+  IORING_UNREGISTER_FILES,
   IOSQE_CQE_SKIP_SUCCESS,
   IOSQE_FIXED_FILE,
   emptySqe,
   type IoUringCqe,
+  type IoUringFilesUpdate,
   type IoUringParams,
   type IoUringSqe,
 } from '../uapi/io-uring.js';
+import { IoFileTable } from './filetable.js';
 import { IoBufTable } from './rsrc.js';
 
 /** Setup flags this model accepts; others (SQPOLL, IOPOLL, SQE128, …) fail with `EINVAL`. */
@@ -160,6 +165,8 @@ export class IoRingCtx {
   readonly rings: IoUringRings;
   /** Registered buffers (`IORING_REGISTER_BUFFERS`). */
   readonly bufTable: IoBufTable;
+  /** Registered files (`IORING_REGISTER_FILES`), named by `IOSQE_FIXED_FILE` SQEs. */
+  readonly fileTable: IoFileTable;
   /** Requests issued and not yet completed. */
   inflight = 0;
   private readonly pool: IoKiocb[] = [];
@@ -188,6 +195,7 @@ export class IoRingCtx {
   ) {
     this.rings = new IoUringRings(sqEntries, cqEntries);
     this.bufTable = new IoBufTable(name);
+    this.fileTable = new IoFileTable((f) => f.fOp === ioUringFops);
   }
 
   /** Models `io_cqe_cache_refill()` + `io_fill_cqe_aux()`/overflow: posts one CQE and wakes the waiter. */
@@ -278,8 +286,8 @@ export class IoRingCtx {
       return 0;
     }
     if (op < 0 || op >= IORING_OP_LAST) return -EINVAL;
-    if (sqe.flags & IOSQE_FIXED_FILE) return -EBADF; // registered files are not modelled
-    const file = this.fds.get(sqe.fd);
+    // io_assign_file(): a registered file by index (io_file_get_fixed()), else the descriptor (io_file_get_normal()).
+    const file = sqe.flags & IOSQE_FIXED_FILE ? this.fileTable.lookup(sqe.fd) : this.fds.get(sqe.fd);
     if (file === undefined) return -EBADF;
     switch (op) {
       case IORING_OP_READ:
@@ -394,7 +402,7 @@ export class IoRingCtx {
 
   /**
    * Models `io_ring_ctx_wait_and_kill()` (io_uring/io_uring.c): waits for in-flight requests, then
-   * releases registered buffers (their long-term pins).
+   * releases registered buffers (their long-term pins) and registered files (their references).
    */
   async exit(): Promise<void> {
     this.dying = true;
@@ -404,24 +412,58 @@ export class IoRingCtx {
       await this.drained.promise;
     }
     if (this.bufTable.nr > 0) this.bufTable.unregister(this.k.up.gup);
+    if (this.fileTable.nr > 0) await this.fileTable.release();
   }
 
   /**
-   * Models `__io_uring_register()` (io_uring/register.c) for the opcodes this model has.
-   * @returns 0 or `-errno` (`-EINVAL` for an unknown or unmodelled opcode or bad arguments)
+   * Models `__io_uring_register()` (io_uring/register.c) for the opcodes this model has: buffers
+   * (`IORING_(UN)REGISTER_BUFFERS`) and files (`IORING_(UN)REGISTER_FILES`, `IORING_REGISTER_FILES_UPDATE`).
+   * @param opcode - `IORING_REGISTER_*`
+   * @param arg - the argument by value: iovecs for buffers, the `__s32` descriptor array for files, an
+   * {@link IoUringFilesUpdate} for a files update; undefined for a NULL pointer
+   * @param nrArgs - `nr_args`
+   * @returns 0 (a files update: entries processed) or `-errno`: `-EFAULT` (NULL or wrong-shaped argument where
+   * one is needed), `-EINVAL` (an argument where none is allowed, an unknown or unmodelled opcode), and the
+   * opcode's own
    */
-  register(opcode: number, arg: readonly Iovec[] | undefined, nrArgs: number): number {
+  register(opcode: number, arg: IoUringRegisterArg, nrArgs: number): number {
     switch (opcode) {
       case IORING_REGISTER_BUFFERS:
-        if (arg === undefined) return -EINVAL;
+        if (arg === undefined) return -EFAULT;
+        if (!isIovecArray(arg)) return -EFAULT;
         return this.bufTable.register(this.k.up.gup, this.mm, arg, nrArgs);
       case IORING_UNREGISTER_BUFFERS:
         if (arg !== undefined || nrArgs !== 0) return -EINVAL;
         return this.bufTable.unregister(this.k.up.gup);
+      case IORING_REGISTER_FILES:
+        if (arg === undefined) return -EFAULT;
+        if (!isFdArray(arg)) return -EFAULT;
+        return this.fileTable.register(this.fds, arg, nrArgs);
+      case IORING_UNREGISTER_FILES:
+        if (arg !== undefined || nrArgs !== 0) return -EINVAL;
+        return this.fileTable.unregister();
+      case IORING_REGISTER_FILES_UPDATE:
+        if (arg !== undefined && (Array.isArray(arg) || !('fds' in arg))) return -EFAULT;
+        return this.fileTable.update(this.fds, arg, nrArgs);
       default:
         return -EINVAL;
     }
   }
+}
+
+/**
+ * The `arg` of `io_uring_register(2)`, passed by value: the iovecs of `IORING_REGISTER_BUFFERS`, the descriptor
+ * array of `IORING_REGISTER_FILES`, the `struct io_uring_files_update` of `IORING_REGISTER_FILES_UPDATE`, or
+ * undefined for a NULL pointer.
+ */
+export type IoUringRegisterArg = readonly Iovec[] | readonly number[] | IoUringFilesUpdate | undefined;
+
+function isIovecArray(a: NonNullable<IoUringRegisterArg>): a is readonly Iovec[] {
+  return Array.isArray(a) && a.every((x) => typeof x === 'object');
+}
+
+function isFdArray(a: NonNullable<IoUringRegisterArg>): a is readonly number[] {
+  return Array.isArray(a) && a.every((x) => typeof x === 'number');
 }
 
 /** Models `io_complete_rw()` (io_uring/rw.c): the `ki_complete` of io_uring reads and writes. */

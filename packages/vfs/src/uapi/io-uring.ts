@@ -28,7 +28,7 @@ export const IORING_OP_LAST = 59;
 /** Models `IORING_FSYNC_DATASYNC` (include/uapi/linux/io_uring.h): `IORING_OP_FSYNC` as `fdatasync`. */
 export const IORING_FSYNC_DATASYNC = 1 << 0;
 
-/** Models `IOSQE_FIXED_FILE` (include/uapi/linux/io_uring.h); registered files are not modelled (`EBADF`). */
+/** Models `IOSQE_FIXED_FILE` (include/uapi/linux/io_uring.h): `fd` is an index into the registered file table. */
 export const IOSQE_FIXED_FILE = 1 << 0;
 /** Models `IOSQE_IO_DRAIN` (include/uapi/linux/io_uring.h). */
 export const IOSQE_IO_DRAIN = 1 << 1;
@@ -75,10 +75,12 @@ export const IORING_ENTER_EXT_ARG = 1 << 3;
 export const IORING_REGISTER_BUFFERS = 0;
 /** Models `IORING_UNREGISTER_BUFFERS` (include/uapi/linux/io_uring.h): unpin them. */
 export const IORING_UNREGISTER_BUFFERS = 1;
-/** Models `IORING_REGISTER_FILES` (include/uapi/linux/io_uring.h); not supported here (`EOPNOTSUPP`). */
+/** Models `IORING_REGISTER_FILES` (include/uapi/linux/io_uring.h): register a table of descriptors. */
 export const IORING_REGISTER_FILES = 2;
-/** Models `IORING_UNREGISTER_FILES` (include/uapi/linux/io_uring.h); not supported here (`ENXIO`). */
+/** Models `IORING_UNREGISTER_FILES` (include/uapi/linux/io_uring.h): drop the registered file table. */
 export const IORING_UNREGISTER_FILES = 3;
+/** Models `IORING_REGISTER_FILES_UPDATE` (include/uapi/linux/io_uring.h): replace slots of the file table. */
+export const IORING_REGISTER_FILES_UPDATE = 6;
 /** Models `IORING_REGISTER_PROBE` (include/uapi/linux/io_uring.h); not supported here (`EOPNOTSUPP`). */
 export const IORING_REGISTER_PROBE = 8;
 
@@ -97,6 +99,24 @@ export const IORING_MAX_ENTRIES = 32768;
 export const IORING_MAX_CQ_ENTRIES = 2 * IORING_MAX_ENTRIES;
 /** Models `IORING_MAX_REG_BUFFERS` (io_uring/rsrc.h): most buffers one registration takes. */
 export const IORING_MAX_REG_BUFFERS = 1 << 14;
+/** Models `IORING_MAX_FIXED_FILES` (io_uring/rsrc.c): most slots a registered file table has. */
+export const IORING_MAX_FIXED_FILES = 1 << 20;
+/** Models `IORING_REGISTER_FILES_SKIP` (include/uapi/linux/io_uring.h): a files-update entry that leaves its slot as is. */
+export const IORING_REGISTER_FILES_SKIP = -2;
+
+/**
+ * Models `struct io_uring_files_update` (include/uapi/linux/io_uring.h), the argument of
+ * `IORING_REGISTER_FILES_UPDATE`.
+ * @remarks The kernel reads the `__s32` descriptor array at the `fds` pointer; here it is passed by value.
+ */
+export interface IoUringFilesUpdate {
+  /** `offset`: the first slot to update. */
+  offset: number;
+  /** `resv`: must be 0. */
+  resv: number;
+  /** `fds`: one descriptor per slot; -1 empties it, `IORING_REGISTER_FILES_SKIP` leaves it. */
+  fds: readonly number[];
+}
 
 /**
  * Models `struct io_uring_sqe` (include/uapi/linux/io_uring.h), one submission entry.

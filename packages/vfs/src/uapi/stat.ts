@@ -48,6 +48,15 @@ export function sIsBlk(mode: number): boolean {
 }
 
 /**
+ * Models `S_ISFIFO()` (include/uapi/linux/stat.h).
+ * @param mode - an inode mode
+ * @returns true for a FIFO (named or anonymous pipe)
+ */
+export function sIsFifo(mode: number): boolean {
+  return (mode & S_IFMT) === S_IFIFO;
+}
+
+/**
  * Models `struct stat` / `struct statx` (include/uapi/linux/stat.h) as `stat()` and `fstat()` fill it,
  * including the `statx` direct-I/O alignment fields (`STATX_DIOALIGN`).
  */

@@ -28,6 +28,7 @@ import {
   genericFileWriteIter,
   IOCB_DIRECT,
   S_IFDIR,
+  superSetupBdi,
   type BufferedIo,
   type File,
   type FileOperations,
@@ -68,6 +69,11 @@ export interface MemfsOptions {
   readonly mountNs?: number;
   /** `readFolio` fails with this errno (e.g. -EIO). */
   readonly readError?: number;
+  /**
+   * `writepages` returns once each folio's writeback has started and ends the writeback `writebackNs` later, as
+   * block filesystems do (iomap); by default it waits for each folio's writeback to end.
+   */
+  readonly asyncWriteback?: boolean;
 }
 
 interface MemSb {
@@ -121,7 +127,14 @@ const memfsAops: AddressSpaceOperations = {
       grow(mf, start + len);
       mf.data.set(buf.subarray(0, len), start);
       mf.writebacks++;
-      await s.sched.sleep(s.opts.writebackNs ?? 3000);
+      const done = s.sched.sleep(s.opts.writebackNs ?? 3000);
+      if (s.opts.asyncWriteback === true) {
+        void done.then(() => {
+          folioEndWriteback(mapping, pfn);
+        });
+        return 0;
+      }
+      await done;
       folioEndWriteback(mapping, pfn);
       return 0;
     });
@@ -262,6 +275,7 @@ export function memfsType(sched: Scheduler, opts: MemfsOptions = {}): MemfsType 
     async mount(source: string, flags: number, _data: string, fc: FsContext): Promise<SuperBlock> {
       if ((opts.mountNs ?? 0) > 0) await sched.sleep(opts.mountNs ?? 0);
       const sb = fc.allocSuper(t, source, flags, undefined);
+      superSetupBdi(sb);
       sb.sFsInfo = { fc, io: fc.bufferedIo, sched, opts, ino: 1 } satisfies MemSb;
       const root = fc.newInode(sb, 1, S_IFDIR | 0o755);
       root.iOp = memfsDirIops;
