@@ -98,13 +98,9 @@ export function filemapTaggedIndexes(
   const m = asImpl(mapping);
   if (tag === PAGECACHE_TAG_DIRTY || tag === PAGECACHE_TAG_WRITEBACK) {
     const set = tag === PAGECACHE_TAG_DIRTY ? m.dirtyTag : m.writebackTag;
-    if (end - start < set.size) {
-      // A short range (one I/O's pages): probe each index instead of scanning the whole tag set.
-      const out: number[] = [];
-      for (let i = start; i <= end; i++) if (set.has(i)) out.push(i);
-      return out;
-    }
-    return [...set].filter((i) => i >= start && i <= end).sort((a, b) => a - b);
+    const out: number[] = [];
+    for (let i = set.next(start); i >= 0 && i <= end; i = set.next(i + 1)) out.push(i);
+    return out;
   }
   const mem = m.core.mem;
   if (end - start < m.pages.size) {
@@ -117,20 +113,6 @@ export function filemapTaggedIndexes(
   }
   const src = [...m.pages].filter(([, p]) => (mem.pageFlags(p) & PG_towrite) !== 0).map(([i]) => i);
   return src.filter((i) => i >= start && i <= end).sort((a, b) => a - b);
-}
-
-/**
- * True if the tag set `set` holds an index in [first, last], in O(min(range, set size)) and without
- * allocating (the `xa_find()` of a tagged range).
- */
-function rangeTagged(set: ReadonlySet<number>, first: number, last: number): boolean {
-  if (set.size === 0 || last < first) return false;
-  if (last - first < set.size) {
-    for (let i = first; i <= last; i++) if (set.has(i)) return true;
-    return false;
-  }
-  for (const i of set) if (i >= first && i <= last) return true;
-  return false;
 }
 
 /**
@@ -147,7 +129,7 @@ export function filemapRangeNeedsWriteback(mapping: AddressSpace, start: number,
   if (m.nrpages === 0 || end < start) return false;
   const first = Math.floor(start / PAGE_SIZE);
   const last = Math.floor(end / PAGE_SIZE);
-  return rangeTagged(m.dirtyTag, first, last) || rangeTagged(m.writebackTag, first, last);
+  return m.dirtyTag.anyInRange(first, last) || m.writebackTag.anyInRange(first, last);
 }
 
 /**
@@ -160,12 +142,7 @@ export function tagPagesForWriteback(mapping: AddressSpace, start: number, end: 
     const p = m.lookup(i);
     if (p >= 0) m.core.mem.setPageFlag(p, PG_towrite);
   };
-  if (end - start < m.dirtyTag.size) {
-    // A short range (one direct I/O's): probe its indexes rather than walk every dirty page.
-    for (let i = start; i <= end; i++) if (m.dirtyTag.has(i)) tag(i);
-    return;
-  }
-  for (const i of m.dirtyTag) if (i >= start && i <= end) tag(i);
+  for (let i = m.dirtyTag.next(start); i >= 0 && i <= end; i = m.dirtyTag.next(i + 1)) tag(i);
 }
 
 /**
@@ -207,11 +184,17 @@ async function writeRange(
   const mem = core.mem;
   const integrity = wbc.syncMode === WB_SYNC_ALL;
   if (integrity) tagPagesForWriteback(m, start, end);
-  const indexes = integrity
-    ? filemapTaggedIndexes(m, PAGECACHE_TAG_TOWRITE, start, end)
-    : filemapTaggedIndexes(m, PAGECACHE_TAG_DIRTY, start, end);
+  // Integrity: the folios tagged TOWRITE above. Otherwise the dirty tag, walked from `start` in index order and
+  // only as far as `nr_to_write` goes (a `filemap_get_folios_tag()` batch at a time in the kernel).
+  const towrite = integrity ? filemapTaggedIndexes(m, PAGECACHE_TAG_TOWRITE, start, end) : undefined;
+  let k = 0;
+  const nextIndex = (prev: number): number => {
+    if (towrite !== undefined) return k < towrite.length ? (towrite[k++] as number) : -1;
+    const i = m.dirtyTag.next(prev + 1);
+    return i <= end ? i : -1;
+  };
   let err = 0;
-  for (const index of indexes) {
+  for (let index = nextIndex(start - 1); index >= 0; index = nextIndex(index)) {
     const pfn = m.lookup(index);
     if (pfn < 0) continue;
     await core.lock(pfn);

@@ -269,3 +269,47 @@ describe('filemapRangeNeedsWriteback()', () => {
     expect(filemapRangeNeedsWriteback(f.mapping, 4 * P, 9 * P + 100)).to.equal(false);
   });
 });
+
+describe('page-cache tags across a large file', () => {
+  it('dirty-tag listings and range checks stay exact for indexes spread over many bitmap chunks', async () => {
+    const { default: fc } = await import('fast-check');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 0, max: 200_000 }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 210_000 }), fc.integer({ min: 0, max: 70_000 })), {
+          maxLength: 20,
+        }),
+        async (indexes, ranges) => {
+          const w = await mmWorld();
+          const f = fakeFile(w.mm, w.mem, w.machine.scheduler, { size: 0 });
+          f.size = 210_000 * P;
+          const dirty = new Set<number>();
+          for (const [k, i] of indexes.entries()) {
+            const pfn = filemapGetFolio(f.mapping, i, FGP_CREAT | FGP_LOCK);
+            // Every third page stays clean (cached, untagged).
+            if (k % 3 !== 2) {
+              folioMarkDirty(f.mapping, pfn);
+              dirty.add(i);
+            }
+            folioUnlock(f.mapping, pfn);
+            w.mem.putPage(pfn, undefined);
+          }
+          const sorted = [...dirty].sort((a, b) => a - b);
+          expect(filemapTaggedIndexes(f.mapping, PAGECACHE_TAG_DIRTY)).to.deep.equal(sorted);
+          for (const [first, len] of ranges) {
+            const last = first + len;
+            const want = sorted.filter((i) => i >= first && i <= last);
+            expect(filemapTaggedIndexes(f.mapping, PAGECACHE_TAG_DIRTY, first, last)).to.deep.equal(want);
+            expect(filemapRangeNeedsWriteback(f.mapping, first * P, last * P + P - 1)).to.equal(want.length > 0);
+          }
+          // Writing everything back empties the tag, whatever the layout.
+          await Promise.all([w.flusher.syncAll(), w.machine.scheduler.run()]);
+          expect(filemapTaggedIndexes(f.mapping, PAGECACHE_TAG_DIRTY)).to.deep.equal([]);
+          expect(f.written.slice().sort((a, b) => a - b)).to.deep.equal(sorted);
+          await w.machine.stop();
+        },
+      ),
+      { seed: 11, numRuns: 25 },
+    );
+  });
+});

@@ -7,6 +7,7 @@
 import { EEXIST, EIO } from '@stackemu/core';
 import type { AddressSpace } from '../address-space.js';
 import type { AddressSpaceOperations } from '../fs.js';
+import { IndexTags } from './index-tags.js';
 import type { MmCore } from './mm-core.js';
 import { HugePmd, PTE_DIRTY, PTE_WRITE } from './pgtable.js';
 import { PG_dirty, PG_locked, PG_private, PG_swapbacked, PG_towrite, PG_uptodate, PG_writeback } from './page-flags.js';
@@ -18,8 +19,8 @@ import type { Vma } from './vma.js';
  */
 export class AddressSpaceImpl implements AddressSpace {
   readonly pages = new Map<number, number>();
-  readonly dirtyTag = new Set<number>();
-  readonly writebackTag = new Set<number>();
+  readonly dirtyTag = new IndexTags();
+  readonly writebackTag = new IndexTags();
   readonly iMmap = new Set<Vma>();
   writebackIndex = 0;
   wbErr = 0;
