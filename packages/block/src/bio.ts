@@ -593,25 +593,43 @@ export function bioIovIterGetPages(
 }
 
 /**
- * The sleep of `bio_iov_iter_get_pages()` on a major fault: the model's GUP cannot wait for the page-cache read
- * a fault of a file-backed buffer starts, so it returns `-EAGAIN`; callers that may sleep (every DIO submitter)
- * call this on `-EAGAIN`, which waits for the read (`Gup.takeFaultIo`) and calls {@link bioIovIterGetPages}
- * again, as the kernel's GUP retries inside `faultin_page()`.
- * @returns as {@link bioIovIterGetPages}; `-EFAULT` if the read failed; `-EAGAIN` when it was not a fault
+ * `bio_iov_iter_get_pages()` as a caller that may sleep sees it, including GUP's sleep on a major fault: the
+ * model's GUP cannot wait for the page-cache read a fault of a file-backed buffer starts, so it stops there
+ * (`-EAGAIN`, or a partly filled bio) and hands out the read (`Gup.takeFaultIo`). This waits for the read and goes
+ * on filling the same bio, as the kernel's GUP retries inside `faultin_page()`; without a pending fault it is
+ * {@link bioIovIterGetPages}, synchronously.
+ * @returns as {@link bioIovIterGetPages}; `-EFAULT` if the read failed before any page was added
  */
-export async function bioIovIterGetPagesRetry(
+export function bioIovIterGetPagesSleep(
   bio: Bio,
   iter: IovIter,
   lenAlignMask = 0,
   policy: PageRefPolicy = bio.blk.dioW.policy,
+): number | Promise<number> {
+  const ret = bioIovIterGetPages(bio, iter, lenAlignMask, policy);
+  if (ret !== 0 && ret !== -EAGAIN) return ret;
+  const io = bio.blk.gup.takeFaultIo?.();
+  if (io === undefined) return ret;
+  return bioGetPagesAfterFault(bio, iter, lenAlignMask, policy, io);
+}
+
+async function bioGetPagesAfterFault(
+  bio: Bio,
+  iter: IovIter,
+  lenAlignMask: number,
+  policy: PageRefPolicy,
+  first: Promise<number>,
 ): Promise<number> {
-  for (let ret = -EAGAIN; ; ) {
-    const io = bio.blk.gup.takeFaultIo?.();
-    if (io === undefined) return ret;
-    if ((await io) < 0) return -EFAULT;
+  let io: Promise<number> | undefined = first;
+  let ret = -EAGAIN;
+  while (io !== undefined) {
+    if ((await io) < 0) return bio.biVcnt > 0 ? 0 : -EFAULT;
+    if (iter.count === 0 || bioFull(bio, 0)) return 0;
     ret = bioIovIterGetPages(bio, iter, lenAlignMask, policy);
-    if (ret !== -EAGAIN) return ret;
+    if (ret !== 0 && ret !== -EAGAIN) return ret;
+    io = bio.blk.gup.takeFaultIo?.();
   }
+  return bio.biVcnt > 0 ? 0 : ret;
 }
 
 // ---- completion, chaining, splitting -------------------------------------------------------------

@@ -29,8 +29,7 @@ import {
   bioEndio,
   bioGet,
   bioIovBvecSet,
-  bioIovIterGetPages,
-  bioIovIterGetPagesRetry,
+  bioIovIterGetPagesSleep,
   bioIovVecsToAlloc,
   bioPut,
   bioReleasePages,
@@ -114,8 +113,8 @@ async function blkdevDirectIOSimple(
   bio.biIter.biSector = Math.floor(iocb.kiPos / 512);
   bio.biIoprio = iocb.kiIoprio;
   if ((iocb.kiFlags & IOCB_ATOMIC) !== 0) bio.biOpf |= REQ_ATOMIC;
-  let ret = bioIovIterGetPages(bio, iter, bdevLogicalBlockSize(bdev) - 1);
-  if (ret === -EAGAIN) ret = await bioIovIterGetPagesRetry(bio, iter, bdevLogicalBlockSize(bdev) - 1);
+  const got = bioIovIterGetPagesSleep(bio, iter, bdevLogicalBlockSize(bdev) - 1);
+  let ret = typeof got === 'number' ? got : await got;
   if (ret !== 0) {
     bioPut(bio);
     return ret;
@@ -179,8 +178,8 @@ async function blkdevDirectIOMulti(iocb: BlkKiocb, iter: IovIter, bdev: BlockDev
     bio.biPrivate = dio;
     bio.biEndIo = blkdevBioEndIo;
     bio.biIoprio = iocb.kiIoprio;
-    ret = bioIovIterGetPages(bio, iter, lbsMask);
-    if (ret === -EAGAIN) ret = await bioIovIterGetPagesRetry(bio, iter, lbsMask);
+    const got = bioIovIterGetPagesSleep(bio, iter, lbsMask);
+    ret = typeof got === 'number' ? got : await got;
     if (ret !== 0) {
       bio.biStatus = BLK_STS_IOERR;
       bioEndio(bio);
@@ -259,9 +258,9 @@ function blkdevDirectIOAsync(
     bioIovBvecSet(bio, iter);
   } else {
     const mask = bdevLogicalBlockSize(bdev) - 1;
-    const ret = bioIovIterGetPages(bio, iter, mask);
-    if (ret === -EAGAIN) {
-      return bioIovIterGetPagesRetry(bio, iter, mask).then((r) => {
+    const ret = bioIovIterGetPagesSleep(bio, iter, mask);
+    if (typeof ret !== 'number') {
+      return ret.then((r) => {
         if (r === 0) return blkdevDirectIOAsyncSubmit(bio, dio, iocb, iter, isRead);
         bioPut(bio);
         return r;

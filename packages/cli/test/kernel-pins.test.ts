@@ -59,3 +59,41 @@ describe("pins on the default stack equal the real kernel's", function () {
     });
   }
 });
+
+describe('O_DIRECT on the raw device from a file-backed buffer', function () {
+  this.timeout(30_000);
+  for (const engine of ['psync', 'libaio']) {
+    it(`${engine}: GUP sleeps on the buffer's page-cache reads and fills the whole bio (no short writes)`, async () => {
+      const s = io();
+      const code = await main(
+        [
+          'fio',
+          '--name=job',
+          '--output-format=json',
+          '--filename=/dev/nvme0n2',
+          '--rw=write',
+          '--bs=64k',
+          '--size=1m',
+          '--direct=1',
+          `--ioengine=${engine}`,
+          '--iodepth=4',
+          '--iomem=mmap:fiobuf',
+        ],
+        s,
+      );
+      expect(s.err.join('')).to.equal('');
+      expect(code).to.equal(0);
+      const text = s.out.join('');
+      const j = JSON.parse(text.slice(text.indexOf('{'))) as {
+        jobs: { write: { io_kbytes: number; total_ios: number } }[];
+        stackemu: { vmstat: Record<string, number> };
+      };
+      expect(j.jobs[0]?.write.io_kbytes).to.equal(1024);
+      // 16 I/Os of 16 pages each: every page pinned once, the first I/O included.
+      expect(j.stackemu.vmstat['nr_foll_pin_acquired']).to.equal(256);
+      expect(j.stackemu.vmstat['nr_foll_pin_released']).to.equal(256);
+      // Each buffer page (iodepth buffers of 64 KiB) was read in by a fault once.
+      expect(j.stackemu.vmstat['pgmajfault']).to.equal(engine === 'psync' ? 16 : 64);
+    });
+  }
+});
