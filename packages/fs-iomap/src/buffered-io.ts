@@ -24,6 +24,7 @@ import {
   submitBio,
   submitBioWait,
   type Bio,
+  type BlockLayer,
   type BlockDevice,
   type IovIter,
 } from '@stackemu/block';
@@ -230,6 +231,15 @@ async function iomapWriteIter(it: IomapIter, ops: IomapOps, iter: IovIter, writt
 }
 
 /**
+ * The CPU time of copying `bytes` between user memory and the page cache (`copy_page_from_iter()` per folio),
+ * charged in virtual time at the machine's copy bandwidth (mm param `copy_bandwidth`).
+ */
+function chargeCopy(blk: BlockLayer, bytes: number): Promise<void> | undefined {
+  const ns = Math.round(bytes * blk.physMem.copyNsPerByte);
+  return ns > 0 ? blk.scheduler.sleep(ns) : undefined;
+}
+
+/**
  * Models `iomap_file_buffered_write()` (fs/iomap/buffered-io.c): copies `iter` into the page cache at
  * `iocb.kiPos`, mapping (and allocating) blocks with `IOMAP_WRITE`; blocks the write allocates are zeroed
  * around the copied bytes instead of read. Dirty folios reach the disk through `writepages`.
@@ -246,6 +256,7 @@ export async function iomapFileBufferedWrite(iocb: Kiocb, iter: IovIter, ops: Io
   while ((r = await iomapIter(it, ops)) > 0) it.status = await iomapWriteIter(it, ops, iter, written);
   if (written.n === 0) return r;
   iocb.kiPos += written.n;
+  await chargeCopy(bdevOfInode(inode, it).bdDisk.blk, written.n);
   return written.n;
 }
 

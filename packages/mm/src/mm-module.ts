@@ -39,6 +39,7 @@ function buildCore(ctx: ResolutionContext): MmCore {
   const log = ctx.get<Logger>(Logger).child({ plugin: 'mm' });
   const vm = new Vmstat(counters);
   const mem = new MemMap(params.mem, params.movablecore, vm);
+  mem.copyNsPerByte = params.copy_bandwidth > 0 ? 1e9 / params.copy_bandwidth : 0;
   mem.tpAlloc = trace.topic(mmPageAlloc);
   mem.tpFree = trace.topic(mmPageFree);
   const san = params.sanitizer

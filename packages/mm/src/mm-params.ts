@@ -29,6 +29,14 @@ export const mmParamSpec = {
     0,
     100,
   ),
+  /**
+   * CPU copy bandwidth in bytes per second (memcpy between user memory and the page cache), charged in virtual
+   * time to buffered reads and writes; 0: copies are free.
+   */
+  copy_bandwidth: param.size(
+    8 * 10 ** 9,
+    'CPU copy bandwidth in bytes/s charged to buffered reads and writes (user <-> page cache); 0 = free',
+  ),
   /** Models `vm.dirty_ratio`. */
   dirty_ratio: param.int(20, 'percent of dirtyable memory dirty at which writers are throttled (vm.dirty_ratio)', 1, 100),
 } as const;

@@ -29,6 +29,12 @@ export interface PhysMem {
   /** The pfn of the shared zero page (`my_zero_pfn()`, include/linux/pgtable.h). */
   readonly zeroPfn: number;
   /**
+   * Virtual nanoseconds a CPU copy of one byte takes (the inverse of the mm param `copy_bandwidth`): what code
+   * modelling a CPU copy of user data charges, e.g. the `copy_page_to_iter()`/`copy_page_from_iter()` of buffered
+   * reads and writes. DMA does not use it (devices have their own timing).
+   */
+  readonly copyNsPerByte: number;
+  /**
    * Copies `len` bytes at physical address `paddr` into `dst` (DMA to the device). May cross pages; pages
    * never written read as zeros.
    * @param paddr - physical byte address

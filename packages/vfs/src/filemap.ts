@@ -99,7 +99,17 @@ export async function filemapRead(io: BufferedIo, iocb: Kiocb, iter: IovIter, al
     faulted = false;
   }
   iocb.kiPos = pos;
+  await chargeCopy(io, done - already);
   return done;
+}
+
+/**
+ * The CPU time of copying `bytes` between the page cache and user memory (`copy_page_to_iter()` /
+ * `copy_page_from_iter()`), charged in virtual time at the machine's copy bandwidth (mm param `copy_bandwidth`).
+ */
+function chargeCopy(io: BufferedIo, bytes: number): Promise<void> | undefined {
+  const ns = Math.round(bytes * io.up.physMem.copyNsPerByte);
+  return ns > 0 ? io.up.blk.scheduler.sleep(ns) : undefined;
 }
 
 /**
@@ -281,6 +291,7 @@ export async function genericPerformWrite(io: BufferedIo, iocb: Kiocb, iter: Iov
   }
   if (written === 0) return status;
   iocb.kiPos += written;
+  await chargeCopy(io, written);
   return written;
 }
 

@@ -82,6 +82,8 @@ export interface MemMapPageCacheHooks {
 export class MemMap implements PhysMem {
   readonly totalPages: number;
   readonly zeroPfn: number;
+  /** Set by the wiring from the `copy_bandwidth` param (0: copies take no virtual time). */
+  copyNsPerByte = 0;
   readonly zones: readonly Zone[];
   private readonly normal: Zone;
   private readonly movable: Zone | undefined;
