@@ -8,7 +8,7 @@ import { GFP_HIGHUSER_MOVABLE } from './gfp.js';
 import { asImpl } from './internal/as-impl.js';
 import { startReadFolio, zapPte, pmdIndex, pteIndex } from './internal/memory.js';
 import { HugePmd } from './internal/pgtable.js';
-import { PG_dirty, PG_locked, PG_referenced, PG_uptodate, PG_writeback } from './internal/page-flags.js';
+import { PG_dirty, PG_locked, PG_reclaim, PG_referenced, PG_uptodate, PG_writeback } from './internal/page-flags.js';
 import { PAGE_SIZE } from './page-types.js';
 import type { RefOwner } from './ref-owner.js';
 
@@ -136,6 +136,22 @@ export function folioUnlock(mapping: AddressSpace, pfn: number): void {
 /** Models `folio_wait_writeback()` (mm/page-writeback.c). */
 export function folioWaitWriteback(mapping: AddressSpace, pfn: number): Promise<void> {
   return asImpl(mapping).core.waitWriteback(pfn);
+}
+
+/**
+ * Models `folio_set_readahead()` (include/linux/page-flags.h; `PG_readahead` shares its bit with `PG_reclaim`):
+ * marks the folio whose read access should start the next asynchronous readahead.
+ */
+export function folioSetReadahead(mapping: AddressSpace, pfn: number): void {
+  asImpl(mapping).core.mem.setPageFlag(pfn, PG_reclaim);
+}
+
+/** Models `folio_test_clear_readahead()`: @returns whether the folio carried the readahead mark (now cleared). */
+export function folioTestClearReadahead(mapping: AddressSpace, pfn: number): boolean {
+  const mem = asImpl(mapping).core.mem;
+  if ((mem.pageFlags(pfn) & PG_reclaim) === 0) return false;
+  mem.clearPageFlag(pfn, PG_reclaim);
+  return true;
 }
 
 /** Models `folio_mark_uptodate()` (include/linux/page-flags.h). */

@@ -22,7 +22,8 @@ async function drive<T>(w: MmWorld, body: () => Promise<T>): Promise<T> {
   return r;
 }
 
-describe('page-cache reclaim (kswapd, the file LRU)', () => {
+describe('page-cache reclaim (kswapd, the file LRU)', function () {
+  this.timeout(30_000);
   it('reading a file four times the size of memory keeps free memory above the low watermark', async () => {
     const w = await mmWorld({ mem: '16m' });
     const pages = 4 * 4096;
@@ -119,7 +120,8 @@ describe('page-cache reclaim (kswapd, the file LRU)', () => {
   });
 });
 
-describe('dirty throttling (balance_dirty_pages)', () => {
+describe('dirty throttling (balance_dirty_pages)', function () {
+  this.timeout(30_000);
   it('a writer dirtying twice the memory is held under vm.dirty_ratio and paced by writeback', async () => {
     const w = await mmWorld({ mem: '16m' });
     const pages = 8192;

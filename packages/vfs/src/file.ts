@@ -7,7 +7,7 @@ import type { Dentry } from './dentry.js';
 import type { FileOperations } from './file-operations.js';
 import type { Inode } from './inode.js';
 import type { VfsMount } from './mount.js';
-import type { FileRaState } from './readahead.js';
+import { newFileRaState, type FileRaState } from './readahead.js';
 
 /** Models `FMODE_READ` (include/linux/fs.h): opened for reading. */
 export const FMODE_READ = 1 << 0;
@@ -74,7 +74,7 @@ export class File implements MmapFile {
   /** References (`f_count`): descriptors and in-flight requests holding the file. */
   fCount = 1;
   /** `f_ra`: the readahead state (`file_ra_state_init()` at open; `posix_fadvise()` resizes its window). */
-  readonly fRa: FileRaState = { raPages: 0 };
+  readonly fRa: FileRaState = newFileRaState();
 
   /**
    * @param fPath - `f_path`: the mount and dentry opened

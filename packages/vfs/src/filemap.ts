@@ -14,6 +14,7 @@ import {
   folioLock,
   folioMarkDirty,
   folioMarkUptodate,
+  folioTestClearReadahead,
   folioUnlock,
   invalidateInodePages2Range,
 } from '@stackemu/mm';
@@ -21,7 +22,8 @@ import type { Inode } from './inode.js';
 import type { AddressSpace, IovIter } from './internal/deps.js';
 import { PAGE_SIZE } from './internal/deps.js';
 import { faultInIovIterReadable, faultInIovIterWriteable } from './internal/iov-fault.js';
-import { IOCB_APPEND, IOCB_DIRECT, IOCB_DSYNC, IOCB_NOWAIT, IOCB_SYNC, type Kiocb } from './kiocb.js';
+import { IOCB_APPEND, IOCB_DIRECT, IOCB_DSYNC, IOCB_NOIO, IOCB_NOWAIT, IOCB_SYNC, type Kiocb } from './kiocb.js';
+import { pageCacheAsyncRa, pageCacheSyncRa } from './readahead.js';
 import { vfsFsyncRange } from './sync.js';
 import type { Upstream } from './upstream.js';
 import { sIsBlk } from './uapi/stat.js';
@@ -69,8 +71,19 @@ export async function filemapRead(io: BufferedIo, iocb: Kiocb, iter: IovIter, al
   if (pos >= max) return done;
   iovIterTruncate(iter, max - pos);
   let faulted = false;
+  const file = iocb.kiFilp;
   while (iter.count > 0 && pos < inode.iSize) {
     const index = Math.floor(pos / PAGE_SIZE);
+    // filemap_get_pages(): readahead on a miss (sync) or on reaching the readahead mark (async), then wait for
+    // the folio to be uptodate.
+    const lastIndex = Math.ceil((pos + iter.count) / PAGE_SIZE);
+    const cached = filemapGetFolio(mapping, index, 0, iocb);
+    if (cached < 0) {
+      if ((iocb.kiFlags & IOCB_NOIO) === 0) pageCacheSyncRa(physMem, file, index, lastIndex - index);
+    } else {
+      if (folioTestClearReadahead(mapping, cached)) pageCacheAsyncRa(physMem, file, index, lastIndex - index);
+      physMem.putPage(cached, iocb);
+    }
     const pfn = await filemapReadFolio(mapping, index, iocb);
     if (pfn < 0) {
       iocb.kiPos = pos;
@@ -99,6 +112,7 @@ export async function filemapRead(io: BufferedIo, iocb: Kiocb, iter: IovIter, al
     faulted = false;
   }
   iocb.kiPos = pos;
+  file.fRa.prevPos = pos;
   await chargeCopy(io, done - already);
   return done;
 }

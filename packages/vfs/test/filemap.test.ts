@@ -85,7 +85,9 @@ describe('generic buffered I/O on mm\'s page cache (mm/filemap.c)', () => {
     // A sparse region reads as zeros.
     expect(await r.run(() => r.p.sys.pread(fd, dst, 4, 10))).to.equal(4);
     expect([...r.peek(dst, 4)]).to.deep.equal([0, 0, 0, 0]);
-    expect(memFile(r, fd).reads).to.equal(2);
+    // Page 3 alone (no cached history before it), then a read at the start of the file opens a 4-page
+    // readahead window: pages 0-2 (3 is cached).
+    expect(memFile(r, fd).reads).to.equal(4);
   });
 
   it('reports the readFolio error', async () => {
@@ -287,3 +289,52 @@ describe('generic buffered I/O on mm\'s page cache (mm/filemap.c)', () => {
     );
   });
 });
+
+describe('on-demand readahead (mm/readahead.c)', () => {
+  async function fileOfPages(r: Rig, pages: number): Promise<number> {
+    const src = r.buf(pages * 4096, 0x5a);
+    const fd = await r.run(() => r.p.sys.open('/f', O_CREAT | O_RDWR));
+    await r.run(async () => {
+      expect(await r.p.sys.pwrite(fd, src, pages * 4096, 0)).to.equal(pages * 4096);
+      expect(await r.p.sys.fsync(fd)).to.equal(0);
+    });
+    const mapping = (r.p.sys.file(fd) as File).fMapping;
+    expect(invalidateInodePages2Range(mapping, 0, pages)).to.equal(0);
+    return fd;
+  }
+
+  it('a sequential reader gets windows of 4, 8, 16, 32, 32… pages started ahead of it', async () => {
+    const r = await rig();
+    const fd = await fileOfPages(r, 200);
+    const mapping = (r.p.sys.file(fd) as File).fMapping;
+    const dst = r.buf(4096);
+    const cachedAfter: number[] = [];
+    await r.run(async () => {
+      for (let i = 0; i < 40; i++) {
+        expect(await r.p.sys.read(fd, dst, 4096)).to.equal(4096);
+        cachedAfter.push(mapping.nrpages);
+      }
+    });
+    // Read 0 opens [0,4) marked at 1; page 1 starts [4,12); page 4 starts [12,28); page 12 starts [28,60);
+    // page 28 starts [60,92).
+    expect(cachedAfter[0]).to.equal(4);
+    expect(cachedAfter[1]).to.equal(12);
+    expect(cachedAfter[4]).to.equal(28);
+    expect(cachedAfter[12]).to.equal(60);
+    expect(cachedAfter[28]).to.equal(92);
+    expect(r.peek(dst, 4096).every((b) => b === 0x5a)).to.equal(true);
+    // Every page read once.
+    expect(memFile(r, fd).reads).to.equal(92);
+  });
+
+  it('scattered reads read only the pages they ask for', async () => {
+    const r = await rig();
+    const fd = await fileOfPages(r, 200);
+    const dst = r.buf(4096);
+    await r.run(async () => {
+      for (const page of [150, 17, 99, 63, 180]) expect(await r.p.sys.pread(fd, dst, 4096, page * 4096)).to.equal(4096);
+    });
+    expect(memFile(r, fd).reads).to.equal(5);
+  });
+});
+
