@@ -4,35 +4,23 @@
  * @packageDocumentation
  */
 import type { Counter, CounterRegistry, Logger, Scheduler, Topic } from '@stackemu/core';
+import { PAGES_PER_SECTION } from '../page-types.js';
 import type { RefOwner } from '../ref-owner.js';
 import type { HeldRefs, Sanitizer } from '../sanitizer.js';
 import { SANITIZER_FINDING_KINDS, type SanitizerFinding, type SanitizerFindingKind } from '../sanitizer-finding.js';
 import type { MemMap } from './mem-map.js';
 import { PG_anon, PG_dirty, PG_locked, PG_writeback } from './page-flags.js';
+import { NIL, RefRecords, type MmKey } from './ref-records.js';
+
+export type { MmKey } from './ref-records.js';
 
 /** Reference kinds. */
 export const REF_GET = 0;
 /** A FOLL_PIN reference. */
 export const REF_PIN = 1;
 
-/** Something that knows where it maps pages (an mm), for stranded-pin checks. */
-export type MmKey = object;
-
-interface RefRecord {
-  readonly kind: number;
-  /** The page the reference was taken on. */
-  readonly page: number;
-  /** Pages' worth of references held (pins or gets). */
-  n: number;
-  readonly owner: RefOwner | undefined;
-  readonly fn: string;
-  readonly stack: Error | undefined;
-  readonly mm: MmKey | undefined;
-  readonly addr: number;
-  reported: boolean;
-}
-
 const MAX_FINDINGS = 10_000;
+const SECTION_MASK = PAGES_PER_SECTION - 1;
 const SANITIZER_GROUP = 'sanitizer';
 
 function ownerName(o: RefOwner | undefined): string {
@@ -41,17 +29,15 @@ function ownerName(o: RefOwner | undefined): string {
 
 /**
  * Records references and reports misuse (see {@link Sanitizer}).
+ *
+ * @remarks A record per (kind, owner, call, place) on a page, in {@link RefRecords}, which also keeps each
+ * owner's pages in the order it first took a reference on them (leak reports follow it). Recording and
+ * dropping a reference allocates nothing once the record pool has grown to the references held at once.
  */
 export class PinSanitizer implements Sanitizer {
   readonly enabled = true;
-  /** Records per page (the page the reference was taken on). */
-  private readonly records = new Map<number, RefRecord[]>();
-  /** Pages that had records, per folio head (kept until the folio is freed, to avoid churn). */
-  private readonly folioPages = new Map<number, Set<number>>();
-  /** Live records per folio head. */
-  private readonly live = new Map<number, number>();
-  /** Pages holding records of each owner. */
-  private readonly byOwner = new Map<RefOwner, Set<number>>();
+  /** The records, per page. */
+  private readonly refs: RefRecords;
   private readonly pendingDmaWrite = new Map<number, string>();
   private readonly list: SanitizerFinding[] = [];
   private readonly counters: Map<SanitizerFindingKind, Counter>;
@@ -74,6 +60,7 @@ export class PinSanitizer implements Sanitizer {
     private readonly log: Logger,
     private readonly stacks: boolean,
   ) {
+    this.refs = new RefRecords(mem);
     this.counters = new Map(
       SANITIZER_FINDING_KINDS.map(
         (k) => [k, counters.counter(SANITIZER_GROUP, k, `pin sanitizer: ${k} reports`)] as const,
@@ -102,115 +89,121 @@ export class PinSanitizer implements Sanitizer {
     mm: MmKey | undefined,
     addr: number,
   ): void {
-    const h = this.mem.folioHead(pfn);
-    let l = this.records.get(pfn);
-    if (l === undefined) {
-      l = [];
-      this.records.set(pfn, l);
-      let fp = this.folioPages.get(h);
-      if (fp === undefined) {
-        fp = new Set();
-        this.folioPages.set(h, fp);
-      }
-      fp.add(pfn);
-    }
+    const R = this.refs;
     // Merge with an identical record (same kind, owner, call, place): keeps repeated references compact.
-    for (const r of l) {
-      if (r.kind === kind && r.owner === owner && r.fn === fn && r.mm === mm && r.addr === addr && !r.reported) {
-        r.n += n;
+    let tail = NIL;
+    let join = true;
+    for (let r = R.first(pfn); r !== NIL; r = R.next[r] as number) {
+      const ro = R.owner[r];
+      if (
+        R.kind[r] === kind &&
+        ro === owner &&
+        R.fn[r] === fn &&
+        R.mm[r] === mm &&
+        R.addr[r] === addr &&
+        R.reported[r] === 0
+      ) {
+        R.n[r] = (R.n[r] as number) + n;
         return;
       }
+      if (ro === owner && R.isAnchor(r)) join = false;
+      tail = r;
     }
-    l.push({
-      kind,
-      page: pfn,
-      n,
-      owner,
-      fn,
-      stack: this.stacks ? new Error('reference taken') : undefined,
-      mm,
-      addr,
-      reported: false,
-    });
-    this.live.set(h, (this.live.get(h) ?? 0) + 1);
-    if (owner !== undefined) {
-      let s = this.byOwner.get(owner);
-      if (s === undefined) {
-        s = new Set();
-        this.byOwner.set(owner, s);
-      }
-      s.add(pfn);
-    }
+    const stack = this.stacks ? new Error('reference taken') : undefined;
+    R.append(pfn, this.mem.folioHead(pfn), tail, kind, n, owner, fn, stack, mm, addr, join);
   }
 
   /**
-   * Consumes up to `n` references of `kind` from page `page`'s list, of `owner` only when `onlyOwner`.
+   * Consumes up to `n` references of `kind` from page `page`'s list (folio head `h`), of `owner` only when
+   * `onlyOwner`.
    * @returns consumed
    */
-  private takeFrom(page: number, kind: number, n: number, owner: RefOwner | undefined, onlyOwner: boolean): number {
-    const l = this.records.get(page);
-    if (l === undefined) return 0;
+  private takeFrom(
+    page: number,
+    h: number,
+    kind: number,
+    n: number,
+    owner: RefOwner | undefined,
+    onlyOwner: boolean,
+  ): number {
+    const R = this.refs;
     let left = n;
-    for (let i = 0; i < l.length && left > 0; i++) {
-      const r = l[i] as RefRecord;
-      if (r.kind !== kind || (onlyOwner && r.owner !== owner)) continue;
-      const k = Math.min(r.n, left);
-      r.n -= k;
-      left -= k;
-      if (r.n === 0) {
-        l.splice(i, 1);
-        i--;
-        const h = this.mem.folioHead(page);
-        this.live.set(h, (this.live.get(h) ?? 1) - 1);
-        if (r.owner !== undefined && !l.some((x) => x.owner === r.owner)) this.byOwner.get(r.owner)?.delete(page);
+    let prev = NIL;
+    for (let r = R.first(page); r !== NIL && left > 0;) {
+      const nx = R.next[r] as number;
+      if (R.kind[r] === kind && (!onlyOwner || R.owner[r] === owner)) {
+        const rn = R.n[r] as number;
+        const k = Math.min(rn, left);
+        R.n[r] = rn - k;
+        left -= k;
+        if (rn - k === 0) {
+          R.remove(page, h, r, prev);
+          r = nx;
+          continue;
+        }
       }
+      prev = r;
+      r = nx;
     }
     return n - left;
   }
 
-  /** Finds and consumes up to `n` references of `kind` on `pfn`'s folio, preferring `owner`'s and `pfn`'s. */
-  private take(kind: number, pfn: number, n: number, owner: RefOwner | undefined): number {
+  /**
+   * Finds and consumes up to `n` references of `kind` on `pfn`'s folio (head `h`), preferring `owner`'s and
+   * `pfn`'s.
+   */
+  private take(kind: number, pfn: number, h: number, n: number, owner: RefOwner | undefined): number {
     let got = 0;
-    if (owner !== undefined) got += this.takeFrom(pfn, kind, n, owner, true);
-    if (got < n) got += this.takeFrom(pfn, kind, n - got, undefined, false);
-    if (got < n && (this.live.get(this.mem.folioHead(pfn)) ?? 0) > 0) {
-      const fp = this.folioPages.get(this.mem.folioHead(pfn));
+    if (owner !== undefined) got += this.takeFrom(pfn, h, kind, n, owner, true);
+    if (got < n) got += this.takeFrom(pfn, h, kind, n - got, undefined, false);
+    // The rest of a large folio (an order-0 folio has no other page).
+    if (got < n && this.refs.live(h) > 0) {
+      const fp = this.refs.folioPages(h);
       if (fp !== undefined) {
-        const pages = [...fp];
         if (owner !== undefined)
-          for (const p of pages) if (got < n) got += this.takeFrom(p, kind, n - got, owner, true);
-        for (const p of pages) if (got < n) got += this.takeFrom(p, kind, n - got, undefined, false);
+          for (const p of fp) if (got < n) got += this.takeFrom(p, h, kind, n - got, owner, true);
+        for (const p of fp) if (got < n) got += this.takeFrom(p, h, kind, n - got, undefined, false);
       }
     }
     return got;
   }
 
-  /** A record of `kind` on the folio of head `h`, if any. */
-  private has(kind: number, h: number): RefRecord | undefined {
-    if ((this.live.get(h) ?? 0) === 0) return undefined;
-    for (const p of this.folioPages.get(h) ?? []) {
-      for (const r of this.records.get(p) ?? []) if (r.kind === kind) return r;
+  /** A record of `kind` on the folio of head `h`, or {@link NIL}. */
+  private has(kind: number, h: number): number {
+    const R = this.refs;
+    if (R.live(h) === 0) return NIL;
+    const fp = R.folioPages(h);
+    if (fp === undefined) {
+      for (let r = R.first(h); r !== NIL; r = R.next[r] as number) if (R.kind[r] === kind) return r;
+      return NIL;
     }
-    return undefined;
+    for (const p of fp) {
+      for (let r = R.first(p); r !== NIL; r = R.next[r] as number) if (R.kind[r] === kind) return r;
+    }
+    return NIL;
   }
 
-  /** Any record on the folio of head `h`. */
-  private first(h: number): RefRecord | undefined {
-    if ((this.live.get(h) ?? 0) === 0) return undefined;
-    for (const p of this.folioPages.get(h) ?? []) {
-      const r = this.records.get(p)?.[0];
-      if (r !== undefined) return r;
+  /** Any record on the folio of head `h`, or {@link NIL}. */
+  private first(h: number): number {
+    const R = this.refs;
+    if (R.live(h) === 0) return NIL;
+    const fp = R.folioPages(h);
+    if (fp === undefined) return R.first(h);
+    for (const p of fp) {
+      const r = R.first(p);
+      if (r !== NIL) return r;
     }
-    return undefined;
+    return NIL;
   }
 
   /** A `put_page()` of one reference on `pfn` (before the refcount changes). */
   onPut(pfn: number, owner: RefOwner | undefined, fn: string, refcountBefore: number): void {
     const h = this.mem.folioHead(pfn);
-    this.checkLostWrite(h, `${fn} by ${ownerName(owner)}`);
-    if (this.take(REF_GET, pfn, 1, owner) === 1) return;
+    if (this.pendingDmaWrite.size !== 0 && this.pendingDmaWrite.has(h))
+      this.checkLostWrite(h, `${fn} by ${ownerName(owner)}`);
+    if (this.take(REF_GET, pfn, h, 1, owner) === 1) return;
     const pin = this.has(REF_PIN, h);
-    if (pin !== undefined) {
+    if (pin !== NIL) {
       this.report(
         'put_page_on_pin',
         pfn,
@@ -224,11 +217,12 @@ export class PinSanitizer implements Sanitizer {
   /** An unpin of `n` pins on `pfn` (before the counts change). */
   onUnpin(pfn: number, n: number, owner: RefOwner | undefined, fn: string): void {
     const h = this.mem.folioHead(pfn);
-    this.checkLostWrite(h, `${fn} by ${ownerName(owner)}`);
-    const got = this.take(REF_PIN, pfn, n, owner);
+    if (this.pendingDmaWrite.size !== 0 && this.pendingDmaWrite.has(h))
+      this.checkLostWrite(h, `${fn} by ${ownerName(owner)}`);
+    const got = this.take(REF_PIN, pfn, h, n, owner);
     if (got === n) return;
     const get = this.has(REF_GET, h);
-    if (get !== undefined) {
+    if (get !== NIL) {
       this.report(
         'unpin_of_get',
         pfn,
@@ -241,7 +235,7 @@ export class PinSanitizer implements Sanitizer {
         'unpin_unpinned',
         pfn,
         `${fn} by ${ownerName(owner)}`,
-        undefined,
+        NIL,
         `unpin of ${n - got} pin(s) nobody holds`,
       );
     }
@@ -249,21 +243,16 @@ export class PinSanitizer implements Sanitizer {
 
   /** The folio of head `h` was freed: its records go. */
   onFree(h: number): void {
-    this.checkLostWrite(h, 'free');
-    const fp = this.folioPages.get(h);
-    if (fp !== undefined) {
-      for (const p of fp) {
-        for (const r of this.records.get(p) ?? []) if (r.owner !== undefined) this.byOwner.get(r.owner)?.delete(p);
-        this.records.delete(p);
-      }
-      this.folioPages.delete(h);
-    }
-    this.live.delete(h);
+    if (this.pendingDmaWrite.size !== 0) this.checkLostWrite(h, 'free');
+    const fp = this.refs.folioPages(h);
+    if (fp === undefined) this.refs.clearPage(h);
+    else for (const p of fp) this.refs.clearPage(p);
+    this.refs.forgetFolio(h);
   }
 
   /** The folio of head `h` was dirtied. */
   onDirtied(h: number): void {
-    this.pendingDmaWrite.delete(h);
+    if (this.pendingDmaWrite.size !== 0) this.pendingDmaWrite.delete(h);
   }
 
   /** A refcount underflow is about to be thrown. */
@@ -279,28 +268,21 @@ export class PinSanitizer implements Sanitizer {
 
   /** A DMA write hit the zero page. */
   onZeroPageWrite(): void {
-    this.report(
-      'dma_write_zero_page',
-      this.mem.zeroPfn,
-      'DMA',
-      undefined,
-      'DMA write into the shared zero page (dropped)',
-    );
+    this.report('dma_write_zero_page', this.mem.zeroPfn, 'DMA', NIL, 'DMA write into the shared zero page (dropped)');
   }
 
   /** COW replaced `oldPfn` at `addr` in `mm`'s page table. */
   onCowReplaced(mm: MmKey, addr: number, oldPfn: number): void {
-    const l = this.records.get(oldPfn);
-    if (l === undefined) return;
-    for (const r of l) {
-      if (r.mm === mm && r.addr === addr && !r.reported) {
-        r.reported = true;
+    const R = this.refs;
+    for (let r = R.first(oldPfn); r !== NIL; r = R.next[r] as number) {
+      if (R.mm[r] === mm && R.addr[r] === addr && R.reported[r] === 0) {
+        R.reported[r] = 1;
         this.report(
           'stranded_pin',
           oldPfn,
           'COW fault (wp_page_copy)',
           r,
-          `${r.kind === REF_PIN ? 'pin' : 'FOLL_GET reference'} at 0x${addr.toString(16)} is stranded: COW mapped a new page there`,
+          `${R.kind[r] === REF_PIN ? 'pin' : 'FOLL_GET reference'} at 0x${addr.toString(16)} is stranded: COW mapped a new page there`,
         );
       }
     }
@@ -309,12 +291,16 @@ export class PinSanitizer implements Sanitizer {
   // ---- Sanitizer ------------------------------------------------------------------------------------------
 
   checkDma(pfn: number, write: boolean, who: string): void {
-    if (pfn === this.mem.zeroPfn) return;
-    const h = this.mem.folioHead(pfn);
-    const flags = this.mem.pageFlags(h);
-    const rc = this.mem.pageRefcount(h);
-    const fileFolio = this.mem.folioMappingId(h) !== 0 && (flags & PG_anon) === 0;
-    if (rc <= 0 || (this.live.get(h) ?? 0) === 0) {
+    const mem = this.mem;
+    if (pfn === mem.zeroPfn) return;
+    const h = mem.folioHead(pfn);
+    const s = mem.sectionIfPresent(h);
+    const i = h & SECTION_MASK;
+    const flags = s === undefined ? 0 : (s.flags[i] as number);
+    const rc = s === undefined ? 0 : (s.refcount[i] as number);
+    const mappingId = s === undefined ? 0 : (s.mapping[i] as number);
+    const fileFolio = mappingId !== 0 && (flags & PG_anon) === 0;
+    if (rc <= 0 || this.refs.live(h) === 0) {
       // Page-cache I/O: reads into locked folios, writeback from folios under writeback.
       const cacheIo = fileFolio && (write ? (flags & PG_locked) !== 0 : (flags & (PG_writeback | PG_locked)) !== 0);
       if (rc <= 0 || !cacheIo) {
@@ -322,13 +308,13 @@ export class PinSanitizer implements Sanitizer {
           'dma_no_ref',
           pfn,
           who,
-          undefined,
+          NIL,
           `DMA ${write ? 'write to' : 'read from'} a page nobody holds a reference on (refcount ${rc})`,
         );
         return;
       }
     }
-    if (write && fileFolio && (flags & (PG_dirty | PG_locked)) === 0 && this.canWriteback(this.mem.folioMappingId(h))) {
+    if (write && fileFolio && (flags & (PG_dirty | PG_locked)) === 0 && this.canWriteback(mappingId)) {
       this.pendingDmaWrite.set(h, who);
     }
   }
@@ -336,11 +322,8 @@ export class PinSanitizer implements Sanitizer {
   private checkLostWrite(h: number, by: string): void {
     const who = this.pendingDmaWrite.get(h);
     if (who === undefined) return;
-    if ((this.mem.pageFlags(h) & PG_dirty) !== 0) {
-      this.pendingDmaWrite.delete(h);
-      return;
-    }
     this.pendingDmaWrite.delete(h);
+    if ((this.mem.pageFlags(h) & PG_dirty) !== 0) return;
     this.report(
       'dma_after_writeback_clean',
       h,
@@ -351,21 +334,25 @@ export class PinSanitizer implements Sanitizer {
   }
 
   ownerEnded(owner: RefOwner): void {
-    const pages = this.byOwner.get(owner);
+    const pages = this.refs.detachOwner(owner);
     if (pages === undefined) return;
-    this.byOwner.delete(owner);
-    for (const p of pages) {
-      for (const r of this.records.get(p) ?? []) {
-        if (r.owner !== owner || r.reported) continue;
-        r.reported = true;
-        this.report(
-          r.kind === REF_PIN ? 'pin_leak' : 'ref_leak',
-          r.page,
-          `end of ${owner.refOwnerName()}`,
-          r,
-          `${r.n} ${r.kind === REF_PIN ? 'pin(s)' : 'FOLL_GET reference(s)'} still held when the owner ended`,
-        );
-      }
+    for (const p of pages) this.reportLeaks(owner, p);
+  }
+
+  /** Reports `owner`'s unreported records on page `p` as leaked. */
+  private reportLeaks(owner: RefOwner, p: number): void {
+    const R = this.refs;
+    for (let r = R.first(p); r !== NIL; r = R.next[r] as number) {
+      if (R.owner[r] !== owner || R.reported[r] !== 0) continue;
+      R.reported[r] = 1;
+      const pin = R.kind[r] === REF_PIN;
+      this.report(
+        pin ? 'pin_leak' : 'ref_leak',
+        p,
+        `end of ${owner.refOwnerName()}`,
+        r,
+        `${R.n[r]} ${pin ? 'pin(s)' : 'FOLL_GET reference(s)'} still held when the owner ended`,
+      );
     }
   }
 
@@ -378,29 +365,31 @@ export class PinSanitizer implements Sanitizer {
   }
 
   heldBy(owner: RefOwner): HeldRefs {
-    let get = 0;
-    let pin = 0;
-    for (const p of this.byOwner.get(owner) ?? []) {
-      for (const r of this.records.get(p) ?? []) {
-        if (r.owner !== owner) continue;
-        if (r.kind === REF_PIN) pin += r.n;
-        else get += r.n;
-      }
-    }
-    return { get, pin };
+    const held = { get: 0, pin: 0 };
+    for (const p of this.refs.ownerPages(owner) ?? []) this.countHeld(owner, p, held);
+    return held;
   }
 
-  private report(
-    kind: SanitizerFindingKind,
-    pfn: number,
-    offender: string,
-    ref: RefRecord | undefined,
-    what: string,
-  ): void {
-    const origin =
-      ref === undefined
-        ? undefined
-        : `${ref.fn} by ${ownerName(ref.owner)}${ref.addr >= 0 ? ` at 0x${ref.addr.toString(16)}` : ''}`;
+  /** Adds `owner`'s references on page `p` to `held`. */
+  private countHeld(owner: RefOwner, p: number, held: { get: number; pin: number }): void {
+    const R = this.refs;
+    for (let r = R.first(p); r !== NIL; r = R.next[r] as number) {
+      if (R.owner[r] !== owner) continue;
+      if (R.kind[r] === REF_PIN) held.pin += R.n[r] as number;
+      else held.get += R.n[r] as number;
+    }
+  }
+
+  /** Counts, logs, lists and emits a finding; `ref` is the record it blames ({@link NIL}: none). */
+  private report(kind: SanitizerFindingKind, pfn: number, offender: string, ref: number, what: string): void {
+    const R = this.refs;
+    let origin: string | undefined;
+    let originStack: string | undefined;
+    if (ref !== NIL) {
+      const addr = R.addr[ref] as number;
+      origin = `${R.fn[ref]} by ${ownerName(R.owner[ref])}${addr >= 0 ? ` at 0x${addr.toString(16)}` : ''}`;
+      originStack = R.stack[ref]?.stack;
+    }
     const message = `pin sanitizer: ${kind}: pfn ${pfn}: ${what}${origin !== undefined ? `; reference from ${origin}` : ''}; offender: ${offender}`;
     const f: SanitizerFinding = {
       kind,
@@ -409,7 +398,7 @@ export class PinSanitizer implements Sanitizer {
       message,
       offender,
       ...(origin !== undefined ? { origin } : {}),
-      ...(ref?.stack?.stack !== undefined ? { originStack: ref.stack.stack } : {}),
+      ...(originStack !== undefined ? { originStack } : {}),
       ...(this.stacks ? { offenderStack: new Error('offending call').stack ?? '' } : {}),
     };
     const c = this.counters.get(kind);
