@@ -66,11 +66,11 @@ import { IomapIter, iomapIter, iomapIterAdvance, iomapIterInit, iomapLength } fr
 const ZEROES = new Uint8Array(PAGE_SIZE);
 
 function mappingOf(inode: Inode): AddressSpace {
-  return inode.iMapping as unknown as AddressSpace;
+  return inode.iMapping;
 }
 
 function bdevOfInode(inode: Inode, it?: IomapIter): BlockDevice {
-  const b = (it?.iomap.bdev ?? inode.iSb.sBdev) as BlockDevice | undefined;
+  const b = (it?.iomap.bdev ?? inode.iSb.sBdev);
   if (b === undefined) throw new RangeError('iomap: buffered I/O on an inode without a block device');
   return b;
 }

@@ -157,7 +157,7 @@ export class IomapDio {
 }
 
 function memOf(it: IomapIter): IovMem | undefined {
-  const bdev = (it.iomap.bdev ?? it.inode.iSb.sBdev) as BlockDevice | undefined;
+  const bdev = (it.iomap.bdev ?? it.inode.iSb.sBdev);
   return bdev?.bdDisk.blk;
 }
 

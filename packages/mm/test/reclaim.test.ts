@@ -100,7 +100,8 @@ describe('page-cache reclaim (kswapd, the file LRU)', function () {
               if (x.k === 'hold') held.push({ i: x.i, pfn });
               else w.mem.putPage(pfn, o);
             } else if (x.k === 'release') {
-              if (held.length > 0) w.mem.putPage(held.splice(x.n % held.length, 1)[0]!.pfn, o);
+              const [h] = held.splice(x.n % Math.max(held.length, 1), 1);
+              if (h !== undefined) w.mem.putPage(h.pfn, o);
             } else {
               for (let k = 0; k < x.n; k++) w.mem.putPage(await filemapReadFolio(f.mapping, next++ % 8192, o), o);
             }
