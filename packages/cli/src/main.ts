@@ -222,6 +222,8 @@ export async function fioCommand(io: CliIo, argv: readonly string[]): Promise<nu
     }
     if (r.outputFile !== undefined) io.writeFile(r.outputFile.path, r.outputFile.text);
     else io.stdout(r.stdout);
+    // fio writes its logs (write_bw_log, write_lat_log…) into the working directory
+    for (const f of r.logFiles) io.writeFile(f.path, f.text);
     trace?.stop();
     if (trace !== undefined && a.trace !== undefined) io.writeFile(a.trace, trace.toJson(cfg.name ?? 'stack'));
     return r.exitCode;

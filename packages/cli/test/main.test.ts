@@ -32,9 +32,9 @@ describe('main()', () => {
     expect(await main(['fio', '--name=t', '--bogus=1'], a)).to.equal(1);
     expect(a.err).to.deep.equal(["fio: unrecognized option '--bogus=1'\n"]);
     const b = io();
-    expect(await main(['fio', '--name=t', '--rate_iops=10'], b)).to.equal(1);
+    expect(await main(['fio', '--name=t', '--cpus_allowed=0'], b)).to.equal(1);
     expect(b.err.join('')).to.match(
-      /^fio: option 'rate_iops' is not supported by stackemu: rate limiting is not modelled\n$/,
+      /^fio: option 'cpus_allowed' is not supported by stackemu: CPU affinity is not modelled\n$/,
     );
     const c = io();
     expect(await main(['frob'], c)).to.equal(1);
@@ -45,6 +45,36 @@ describe('main()', () => {
     const e = io();
     expect(await main(['fio', '--set', 'nfs.x=1', '--name=t'], e)).to.equal(1);
     expect(e.err.join('')).to.match(/plugin "nfs" is not in stack "default"/);
+  });
+  it('writes the log files fio writes into the working directory', async function () {
+    this.timeout(60_000);
+    const files: Record<string, string> = {};
+    const s = io(files);
+    const code = await main(
+      [
+        'fio',
+        '--name=t',
+        '--filename=/dev/nvme0n1',
+        '--direct=1',
+        '--rw=randread',
+        '--rate_iops=200',
+        '--runtime=100ms',
+        '--time_based',
+        '--write_bw_log=x',
+        '--write_lat_log=x',
+        '--log_offset=1',
+        '--output-format=json',
+      ],
+      s,
+    );
+    expect(code).to.equal(0);
+    expect(Object.keys(files).sort()).to.deep.equal(['x_bw.1.log', 'x_clat.1.log', 'x_lat.1.log', 'x_slat.1.log']);
+    const lat = (files['x_lat.1.log'] ?? '').split('\n').filter((l) => l !== '');
+    // 200 IOPS for 100 ms; time, latency (ns), ddir, bs, offset, prio
+    expect(lat).to.have.length(20);
+    expect(lat.every((l) => /^\d+, \d+, 0, 4096, \d+, 0$/.test(l))).to.equal(true);
+    const job = (JSON.parse(s.out.join('')) as { jobs: { read: { total_ios: number } }[] }).jobs[0];
+    expect(job?.read.total_ios).to.equal(20);
   });
   it('prints usage without a command', async () => {
     const a = io();

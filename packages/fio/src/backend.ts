@@ -15,6 +15,7 @@ import { closeFiles, initRandomMap, setupFiles, tdIoCloseFile, tdIoOpenFile } fr
 import type { FioFile } from './fio-file.js';
 import type { FioJob, FioJobList } from './init.js';
 import {
+  FIO_NOIO,
   FIO_Q_BUSY,
   FIO_Q_COMPLETED,
   FIO_Q_QUEUED,
@@ -27,16 +28,24 @@ import { IoHistory } from './iolog.js';
 import { IO_U_F_VER_LIST, IoU } from './io-u.js';
 import {
   getIoU,
+  getIoUDone,
   ioUQueuedComplete,
   ioUQuiesce,
   ioUSyncComplete,
   NeedOpen,
   putIoU,
   queueFull,
-  rampTimeOver,
   requeueIoU,
 } from './io-u-ops.js';
 import { initIoUBuffers, ProcessMalloc } from './memory.js';
+import { HelperThread } from './helper-thread.js';
+import { setupLogs, tdWriteoutLogs, type LogFileWrite } from './io-log.js';
+import { latTargetCheck, latTargetInit, latTargetSettle } from './lat-target.js';
+import { checkMinRate, setupRate, usecForIo, usecSleep } from './rate.js';
+import { rateSubmitExit, rateSubmitInit } from './rate-submit.js';
+import { tdSteadystateInit } from './steadystate.js';
+import { handleThinktime, initThinktime } from './thinktime.js';
+import type { Workqueue } from './workqueue.js';
 import { num2str } from './num2str.js';
 import { makeDistribution } from './distribution.js';
 import { ThreadData } from './thread-data.js';
@@ -45,6 +54,7 @@ import {
   DDIR_TRIM,
   DDIR_WRITE,
   ddirStr,
+  type DataDir,
   tdRandom,
   tdRead,
   tdRw,
@@ -87,6 +97,8 @@ export interface RunHooks {
   started?(tds: readonly ThreadData[]): void;
   /** Virtual time (ns, from the start of the run) at which every job is terminated, as fio does on SIGINT. */
   readonly stopAtNs?: number;
+  /** Receives the log files fio writes (`write_bw_log`…), as it writes them (optional). */
+  writeLog?(f: LogFileWrite): void;
 }
 
 // ----- do_io ----------------------------------------------------------------------------------------------
@@ -171,6 +183,7 @@ function ioQueueEvent(
       }
     } else {
       if (issued !== undefined) issued.bytes += io.xferBuflen;
+      if (td.checkRate) td.compTime = td.sched.now();
       r = ioUSyncComplete(td, io);
     }
     if (fromVerify) return [false, r < 0 ? r : 0];
@@ -190,33 +203,29 @@ function waitForCompletions(td: ThreadData): number | Promise<number> {
   const full = queueFull(td);
   let minEvts = Math.min(td.o.iodepthBatchCompleteMin, td.curDepth);
   if ((full && minEvts === 0) || td.o.iodepthBatchCompleteMin === 0) minEvts = 1;
+  if (td.checkRate) td.compTime = td.sched.now();
   for (;;) {
     const r = ioUQueuedComplete(td, minEvts);
     if (typeof r !== 'number')
-      return r.then((v) => (v < 0 || !(full && td.curDepth > td.o.iodepthLow) ? done(v) : waitMore(td, minEvts, full)));
+      return r.then((v) => (v < 0 || !(full && td.curDepth > td.o.iodepthLow) ? v : waitMore(td, minEvts, full)));
     if (r < 0) return r;
-    addSamples(td);
     if (!(full && td.curDepth > td.o.iodepthLow)) return r;
-  }
-  function done(v: number): number {
-    if (v >= 0) addSamples(td);
-    return v;
   }
 }
 
 async function waitMore(td: ThreadData, minEvts: number, full: boolean): Promise<number> {
-  addSamples(td);
   let ret: number;
   do {
     ret = await ioUQueuedComplete(td, minEvts);
     if (ret < 0) break;
-    addSamples(td);
   } while (full && td.curDepth > td.o.iodepthLow);
   return ret;
 }
 
 /** Closes files the offset code found done (`set_io_u_file()` closes them at once in fio). */
 async function closeDoneFiles(td: ThreadData): Promise<void> {
+  // fio holds a file open while io_us reference it; offload workers may still have some in hand.
+  if (td.wq !== undefined) await td.wq.flush();
   while (td.toClose.length > 0) await tdIoCloseFile(td, td.toClose.shift() as FioFile);
 }
 
@@ -233,54 +242,28 @@ async function getIoUOpening(td: ThreadData): Promise<IoU | undefined | 'busy'> 
   }
 }
 
-/** Models the helper thread's `add_bw_samples()`/`add_iops_samples()` (stat.c), sampled on completions. */
-function addSamples(td: ThreadData): void {
-  if (td.o.disableBw || !rampTimeOver(td)) return;
-  const now = td.sched.now();
-  const sample = (
-    last: number,
-    avgMs: number,
-    cur: readonly number[],
-    prev: number[],
-    kb: boolean,
-    stat: 'bw' | 'iops',
-  ): number => {
-    const spent = Math.trunc((now - last) / 1e6);
-    if (spent < avgMs && avgMs - spent > 1) return last;
-    for (let d = 0; d < 3; d++) {
-      const delta = (cur[d] as number) - (prev[d] as number);
-      if (delta === 0) continue;
-      const rate =
-        spent !== 0
-          ? kb
-            ? Math.trunc(Math.trunc((delta * 1000) / spent) / 1024)
-            : Math.trunc((delta * 1000) / spent)
-          : 0;
-      (stat === 'bw' ? td.ts.bwStat : td.ts.iopsStat)[d]?.add(rate);
-      prev[d] = cur[d] as number;
-    }
-    return now;
-  };
-  td.bwSampleTime = sample(td.bwSampleTime, td.o.bwAvgTime, td.thisIoBytes, td.statIoBytes, true, 'bw');
-  td.iopsSampleTime = sample(td.iopsSampleTime, td.o.iopsAvgTime, td.thisIoBlocks, td.statIoBlocks, false, 'iops');
-}
-
 /**
- * Models `do_io()` (backend.c): the main I/O loop of one pass.
+ * Models `do_io()` (backend.c): the main I/O loop of one pass: get an io_u (waiting first when the rate says
+ * so), queue it (or hand it to an offload worker), reap when the queue is full, think, and check the minimum
+ * rate and the latency target.
  * @param bytesDone - out: bytes done this pass per direction
+ * @param log - fio's messages
  */
-async function doIo(td: ThreadData, bytesDone: number[]): Promise<void> {
+async function doIo(td: ThreadData, bytesDone: number[], log: (l: string) => void): Promise<void> {
   const o = td.o;
   for (let i = 0; i < 3; i++) bytesDone[i] = td.bytesDone[i] as number;
   td.runstate = td.inRampTime() ? 'ramp' : 'running';
+  latTargetInit(td);
   let totalBytes = td.setSize;
   const ioSizeBytes = o.ioSize !== undefined && 'bytes' in o.ioSize ? o.ioSize.bytes : 0;
   if (tdWrite(o) && tdRandom(o) && o.norandommap) totalBytes = Math.max(totalBytes, ioSizeBytes);
   if (o.verify !== 'none' && tdWrite(o) && o.verifyBacklog !== 0) totalBytes += td.setSize;
   if ((o.tdDdir & 10) === 10) totalBytes += td.totalIoSize;
   const issued = { bytes: 0 };
-  let ret: number;
+  const offload = o.ioSubmitMode === 'offload';
+  let ret = 0;
   while (!ioBytesExceeded(td, td.ioIssueBytes) || o.timeBased) {
+    td.kickHelper?.();
     if (td.terminate || td.done) break;
     if (runtimeExceeded(td)) {
       td.terminate = true;
@@ -290,31 +273,88 @@ async function doIo(td: ThreadData, bytesDone: number[]): Promise<void> {
     let io = getIoU(td);
     if (io instanceof NeedOpen) io = await getIoUOpening(td);
     if (td.toClose.length > 0) await closeDoneFiles(td);
-    if (io === 'busy') ret = FIO_Q_BUSY;
-    else if (io === undefined) break;
-    else {
+    if (io instanceof IoU && td.rateSleepUs !== 0) {
+      // rate_ddir(): the job is ahead of its rate; inline submission completes what is in flight first.
+      const usec = td.rateSleepUs;
+      td.rateSleepUs = 0;
+      if (!offload) await ioUQuiesce(td);
+      await usecSleep(td, usec);
+      if ((o.timeout !== 0 && td.usSinceEpoch() > o.timeout) || terminating(td)) {
+        // DDIR_INVAL: fill_io_u() fails, the file is done and get_io_u() has nothing to give
+        putIoU(td, io);
+        io = undefined;
+      } else getIoUDone(td, io, td.rateScramble);
+    }
+    let ddir = -1;
+    let reap = false;
+    if (io === 'busy') {
+      ret = FIO_Q_BUSY;
+      reap = true;
+    } else if (io === undefined) {
+      // fio reaps with a latency target (the queue may only be full at the target's depth); with nothing in
+      // flight it would spin until the runtime ends, which takes no virtual time here: stop instead
+      if (o.latencyTarget === 0 || td.curDepth === 0) break;
+      reap = true;
+    } else {
       if (io.ddir === DDIR_WRITE && td.doVerifyFlag) {
         io.numberio = td.ioIssues[DDIR_WRITE] as number;
         populateVerifyIoU(td, io);
       }
+      ddir = io.ddir;
       if (o.verify !== 'none' && io.ddir === DDIR_READ && ((io.flags & IO_U_F_VER_LIST) !== 0 || !tdRw(o))) {
         io.endIo = td.verifyEndIo;
         td.runstate = 'verifying';
       } else if (td.inRampTime()) td.runstate = 'ramp';
       else td.runstate = 'running';
       if (tdWrite(o) && io.ddir === DDIR_WRITE && o.doVerify && o.verify !== 'none') logIoPiece(td, io);
-      const q = tdIoQueue(td, io);
-      ret = typeof q === 'number' ? q : await q;
-      const [stop, r] = ioQueueEvent(td, io, ret, issued, false);
-      ret = r;
-      if (stop) break;
+      if (offload) {
+        const blen = io.xferBuflen;
+        const d = io.acctDdir === -1 ? io.ddir : io.acctDdir;
+        if (td.error !== 0) break;
+        (td.wq as Workqueue<IoU, ThreadData>).enqueue(io);
+        ret = FIO_Q_QUEUED;
+        if (d < 3) {
+          td.ioIssues[d] = (td.ioIssues[d] as number) + 1;
+          td.ioIssueBytes[d] = (td.ioIssueBytes[d] as number) + blen;
+          td.rateIoIssueBytes[d] = (td.rateIoIssueBytes[d] as number) + blen;
+        }
+        if (td.checkRate) {
+          td.rateNextIoTime[d] = usecForIo(td, d as DataDir);
+          td.compTime = td.sched.now();
+        }
+      } else {
+        const q = tdIoQueue(td, io);
+        ret = typeof q === 'number' ? q : await q;
+        if (td.checkRate && ddir < 3) td.rateNextIoTime[ddir] = usecForIo(td, ddir as DataDir);
+        const [stop, r] = ioQueueEvent(td, io, ret, issued, false);
+        ret = r;
+        if (stop) break;
+        reap = true;
+      }
     }
-    const full = queueFull(td) || (ret === FIO_Q_BUSY && td.curDepth > 0);
-    if (full || (o.iodepthBatchCompleteMin === 0 && o.iodepthBatchCompleteMax === 0)) {
-      const w = waitForCompletions(td);
-      ret = typeof w === 'number' ? w : await w;
-    } else addSamples(td);
+    if (reap) {
+      const full = queueFull(td) || (ret === FIO_Q_BUSY && td.curDepth > 0);
+      if (full || (o.iodepthBatchCompleteMin === 0 && o.iodepthBatchCompleteMax === 0)) {
+        const w = waitForCompletions(td);
+        ret = typeof w === 'number' ? w : await w;
+      }
+    }
     if (ret < 0) break;
+    if (td.latencyQuiescePending) await latTargetSettle(td, ioUQuiesce);
+    if (ddir >= 0 && ddir < 3 && o.thinktime !== 0) await handleThinktime(td, ddir as DataDir);
+    if (
+      (td.bytesDone[0] as number) + (td.bytesDone[1] as number) + (td.bytesDone[2] as number) === 0 &&
+      ((td.engine as IoEngineOps).flags & FIO_NOIO) === 0
+    )
+      continue;
+    if (!td.inRampTime() && td.checkRate && checkMinRate(td, td.compTime, log)) {
+      td.verror2(EIO, 'check_min_rate');
+      break;
+    }
+    if (!td.inRampTime() && o.latencyTarget !== 0) {
+      await latTargetCheck(td, ioUQuiesce);
+      if (td.latencyQuiescePending) await latTargetSettle(td, ioUQuiesce);
+    }
   }
   if (o.fillDevice && (td.error === ENOSPC || td.error === 122)) {
     td.error = 0;
@@ -322,7 +362,8 @@ async function doIo(td: ThreadData, bytesDone: number[]): Promise<void> {
     td.terminate = true;
   }
   if (td.error === 0) {
-    if (td.curDepth > 0) {
+    if (offload) await (td.wq as Workqueue<IoU, ThreadData>).flush();
+    else if (td.curDepth > 0) {
       await ioUQuiesce(td);
       const err = td.error as number;
       if (o.fillDevice && (err === ENOSPC || err === 122)) {
@@ -339,6 +380,7 @@ async function doIo(td: ThreadData, bytesDone: number[]): Promise<void> {
       }
     }
   } else {
+    if (offload) await (td.wq as Workqueue<IoU, ThreadData>).flush();
     await ioUQuiesce(td).catch(() => 0);
   }
   if ((td.thisIoBytes[0] as number) + (td.thisIoBytes[1] as number) + (td.thisIoBytes[2] as number) === 0)
@@ -362,6 +404,7 @@ async function doVerify(td: ThreadData): Promise<void> {
   td.runstate = 'verifying';
   let ret: number;
   while (!td.terminate) {
+    td.kickHelper?.();
     if (runtimeExceeded(td)) {
       td.terminate = true;
       break;
@@ -423,6 +466,16 @@ function updateRuntime(td: ThreadData, ddir: number): void {
   const after = before + Math.trunc((td.sched.now() - td.start) / 1000);
   td.elapsedUs[ddir] = after;
   rt[ddir] = (rt[ddir] ?? 0) - Math.trunc((before + 999) / 1000) + Math.trunc((after + 999) / 1000);
+}
+
+/** `td->terminate`, read afresh after a wait (another process may have set it meanwhile). */
+function terminating(td: ThreadData): boolean {
+  return td.terminate;
+}
+
+/** Whether fio was told to stop (SIGINT), read afresh after a wait. */
+function stopRequested(run: { readonly terminated: boolean }): boolean {
+  return run.terminated;
 }
 
 /** `td->error || td->terminate`: the job must stop. */
@@ -507,6 +560,12 @@ export async function threadMain(td: ThreadData, host: FioHost, hooks: RunHooks,
       });
       if (e !== 0) return;
     }
+    if (
+      (await rateSubmitInit(td, ioQueueEvent, (l) => {
+        hooks.log(l);
+      })) !== 0
+    )
+      return;
     initRandomMap(td);
     td.ioHist = new IoHistory(tdRandom(o) && !o.norandommap);
     td.doVerifyFlag = o.verify !== 'none';
@@ -518,6 +577,10 @@ export async function threadMain(td: ThreadData, host: FioHost, hooks: RunHooks,
     td.start = now;
     td.bwSampleTime = now;
     td.iopsSampleTime = now;
+    td.ss.prevTime = now;
+    td.compTime = now;
+    initThinktime(td);
+    if (o.rateMin[0] !== 0 || o.rateMin[1] !== 0 || o.rateMin[2] !== 0) td.lastRateCheckTime.fill(now);
     const loopsLeft = { n: o.loops };
     let clearState = false;
     const bytesDone = [0, 0, 0];
@@ -529,7 +592,9 @@ export async function threadMain(td: ThreadData, host: FioHost, hooks: RunHooks,
       }
       if (!(o.verifyOnly && tdWrite(o))) {
         td.ioHist.clear();
-        await doIo(td, bytesDone);
+        await doIo(td, bytesDone, (l) => {
+          hooks.log(l);
+        });
         if ((bytesDone[0] as number) + (bytesDone[1] as number) + (bytesDone[2] as number) === 0) td.terminate = true;
       } else {
         throw new FioError(
@@ -553,6 +618,8 @@ export async function threadMain(td: ThreadData, host: FioHost, hooks: RunHooks,
     td.runstate = 'finishing';
     td.ts.totalRunTime = Math.trunc((host.scheduler.now() - td.epoch) / 1e6);
     for (let d = 0; d < 3; d++) td.ts.ioBytes[d] = td.ioBytes[d] as number;
+    tdWriteoutLogs(td, true, (f) => hooks.writeLog?.(f));
+    await rateSubmitExit(td).catch(() => undefined);
     await closeFiles(td).catch(() => undefined);
     if (eng.cleanup !== undefined) await eng.cleanup(td).catch(() => undefined);
     if (o.unlink) for (const f of td.files) if (f.filetype === 'file') await proc.sys.unlink(f.fileName);
@@ -589,12 +656,19 @@ export async function runThreads(host: FioHost, list: FioJobList, hooks: RunHook
   for (const job of list.jobs) {
     const td = new ThreadData(job, host.scheduler);
     td.engine = loadIoengine(job.o.ioengine, job.o.iodepth);
-    if (tdIoengineFlagged(td, FIO_SYNCIO)) td.o.iodepth = 1;
+    // offload workers are iodepth threads each submitting one io_u, whatever the engine
+    if (tdIoengineFlagged(td, FIO_SYNCIO) && td.o.ioSubmitMode !== 'offload') td.o.iodepth = 1;
     td.ts.latencyDepth = td.o.iodepth;
+    td.latencyQd = td.o.iodepth;
     td.fillRandSeeds(() => BigInt(host.rng.nextU32()) * 0x100000000n + BigInt(host.rng.nextU32()));
+    // add_job(): rates, logs, steady state
+    setupRate(td);
+    setupLogs(td);
+    tdSteadystateInit(td);
     tds.push(td);
   }
   hooks.started?.(tds);
+  const helper = new HelperThread(host.scheduler, tds);
   const nrThread = tds.filter((t) => t.o.useThread).length;
   const nrProcess = tds.length - nrThread;
   const parts: string[] = [];
@@ -636,6 +710,8 @@ export async function runThreads(host: FioHost, list: FioJobList, hooks: RunHook
     if (td.o.stonewall && running.length > 0) {
       await Promise.all(running);
       running = [];
+      // a job that was waiting for the stonewall never starts once fio was told to stop
+      if (stopRequested(run)) continue;
     }
     const start = async (): Promise<void> => {
       const wait = genesis + td.o.startDelay * 1000 - host.scheduler.now();
@@ -647,6 +723,9 @@ export async function runThreads(host: FioHost, list: FioJobList, hooks: RunHook
     running.push(start());
   }
   await Promise.all(running);
+  helper.stop();
+  // helper_thread_main() at exit: fio_writeout_logs(false), the averaged bandwidth and IOPS logs
+  for (const td of tds) tdWriteoutLogs(td, false, (f) => hooks.writeLog?.(f));
   if (stopHandle !== undefined) host.scheduler.cancel(stopHandle);
   if (parent !== undefined) await parent.exit();
   return tds;

@@ -11,6 +11,7 @@ import { parseOptions, type FioInvocation, type ParseContext } from './init.js';
 import { JsonObject, toJsonValue, type JsonValue } from './json.js';
 import { fioOptions } from './options.js';
 import { showRunStats, type JobReport } from './stat-output.js';
+import type { LogFileWrite } from './io-log.js';
 import type { ThreadData } from './thread-data.js';
 
 /** The version fio's output names: stackemu prints fio 3.33's formats. */
@@ -79,6 +80,20 @@ export interface FioRunResult {
   readonly jobs: readonly ThreadData[];
   /** stackemu's section. */
   readonly report: StackemuReport;
+  /**
+   * The log files the jobs wrote (`write_bw_log`, `write_lat_log`, `write_iops_log`, `write_hist_log`), in the
+   * order fio writes them, with their full contents (a file fio appends to, without `per_job_logs`, starts
+   * with what `readFile` returned for it). Paths are relative to fio's working directory on the host.
+   */
+  readonly logFiles: readonly FioLogFile[];
+}
+
+/** A log file of a run (see {@link FioRunResult.logFiles}). */
+export interface FioLogFile {
+  /** Host path, as fio names it (`<prefix>_bw.<n>.log`). */
+  readonly path: string;
+  /** Its whole text. */
+  readonly text: string;
 }
 
 /**
@@ -171,6 +186,7 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
       invocation: inv,
       jobs: [],
       report: emptyReport,
+      logFiles: [],
     };
   if (inv.cmd.cmdhelp !== undefined)
     return {
@@ -180,6 +196,7 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
       invocation: inv,
       jobs: [],
       report: emptyReport,
+      logFiles: [],
     };
   if (inv.cmd.help) {
     return {
@@ -189,6 +206,7 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
       invocation: inv,
       jobs: [],
       report: emptyReport,
+      logFiles: [],
     };
   }
   const map = opts.mapFilename;
@@ -196,7 +214,15 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   if (jobs.length === 0) throw new FioError('fio: no jobs defined in the command line or job files');
   if (normal) for (const j of jobs) out.push(jobHeader(j, j.o.ioengine));
   if (inv.cmd.parseOnly)
-    return { stdout: '', outputFile: undefined, exitCode: 0, invocation: inv, jobs: [], report: emptyReport };
+    return {
+      stdout: '',
+      outputFile: undefined,
+      exitCode: 0,
+      invocation: inv,
+      jobs: [],
+      report: emptyReport,
+      logFiles: [],
+    };
   if (normal) out.push(`${FIO_VERSION}\n`);
   const sched = host.scheduler;
   const vm0 = host.vmstat();
@@ -205,6 +231,13 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   const e0 = sched.executed;
   let t1 = t0;
   let e1 = e0;
+  const logs = new Map<string, string>();
+  const writeLog = (f: LogFileWrite): void => {
+    // flush_log(): "a" without per_job_logs, "w" with
+    const before = f.append ? (logs.get(f.path) ?? opts.readFile(f.path) ?? '') : '';
+    logs.delete(f.path);
+    logs.set(f.path, before + f.text);
+  };
   const tds = await driveScheduler(
     sched,
     runThreads(
@@ -213,6 +246,7 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
       {
         log: (l) => (normal ? out.push(l) : undefined),
         started: (t) => opts.onStart?.(t),
+        writeLog,
         ...(opts.stopAfterNs !== undefined ? { stopAtNs: opts.stopAfterNs } : {}),
       },
     ).then((v) => {
@@ -250,7 +284,11 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
     percentiles: { clat: td.o.clatPercentiles, lat: td.o.latPercentiles, slat: td.o.slatPercentiles },
     percentileList: td.o.percentileList,
     percentilePrecision: td.o.percentilePrecision,
-    latencyDepth: td.o.iodepth,
+    latencyDepth: td.latencyQd,
+    latencyTarget: td.o.latencyTarget,
+    latencyPercentile: td.o.latencyPercentile,
+    latencyWindow: td.o.latencyWindow,
+    ...(td.ss.dur !== 0 ? { ss: td.ss } : {}),
     continueOnError: td.o.continueOnError !== 'none',
   }));
   const timeMs = opts.timeMs?.() ?? Math.trunc(sched.now() / 1e6);
@@ -275,10 +313,19 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   if (normal) out.push(stackemuNormal(report, extra));
   const text = out.join('');
   const exitCode = tds.some((t) => t.error !== 0) ? 1 : 0;
+  const logFiles = [...logs].map(([path, t]) => ({ path, text: t }));
   if (inv.cmd.output !== undefined) {
-    return { stdout: '', outputFile: { path: inv.cmd.output, text }, exitCode, invocation: inv, jobs: tds, report };
+    return {
+      stdout: '',
+      outputFile: { path: inv.cmd.output, text },
+      exitCode,
+      invocation: inv,
+      jobs: tds,
+      report,
+      logFiles,
+    };
   }
-  return { stdout: text, outputFile: undefined, exitCode, invocation: inv, jobs: tds, report };
+  return { stdout: text, outputFile: undefined, exitCode, invocation: inv, jobs: tds, report, logFiles };
 }
 
 /** stackemu's section of the normal output. */

@@ -7,6 +7,7 @@ import { evaluateArithmeticExpression } from './expression.js';
 import { FioError } from './fio-error.js';
 import { findOption, handleOption, type FioOption } from './options.js';
 import { stripBlankEnd } from './parse.js';
+import { FIO_SS_RAMP_OVER } from './steadystate.js';
 import {
   cloneThreadOptions,
   DDIR_READ,
@@ -108,13 +109,13 @@ export interface FioInvocation {
 }
 
 const NOT_IN_STACKEMU: Readonly<Record<string, string>> = {
-  'latency-log': 'latency logs are not written',
-  'bandwidth-log': 'bandwidth logs are not written',
+  'latency-log': 'it is deprecated in fio 3.33 (use the per-job write_lat_log option)',
+  'bandwidth-log': 'aggregate bandwidth logs (agg-read_bw.log…) are not modelled (per-job write_bw_log is)',
   minimal: 'terse output is not modelled',
   'append-terse': 'terse output is not modelled',
   'terse-version': 'terse output is not modelled',
   debug: 'fio debug tracing is not modelled (use --trace)',
-  'inflate-log': 'log files are not modelled',
+  'inflate-log': 'compressed log files are not modelled',
   profile: 'fio profiles are not modelled',
   server: 'client/server mode is not modelled',
   'server-internal': 'client/server mode is not modelled',
@@ -483,6 +484,18 @@ export class JobListBuilder {
     }
     const groupid = this.groupid;
     this.prevGroupJobs++;
+    // td_steadystate_init(): steady-state settings must match within a reporting group
+    const ss = ssSettings(o);
+    for (const j of this.jobs) {
+      if (j.groupid !== groupid) continue;
+      const other = ssSettings(j.o);
+      if (other.some((v, i) => v !== ss[i])) {
+        throw new FioError(
+          `fio: job rejected (${jobname}): steadystate options must be consistent within reporting groups`,
+          'steadystate',
+        );
+      }
+    }
     const numjobs = o.numjobs;
     const make = (sub: number, opts: ThreadOptions): void => {
       this.jobs.push({
@@ -572,10 +585,20 @@ export function fixupOptions(o: ThreadOptions): void {
     o.norandommap = true;
   }
   if (o.fileSizeHigh === undefined || o.fileSizeHigh === 0) o.fileSizeHigh = o.fileSizeLow;
+  if (o.thinktimeSpin > o.thinktime) o.thinktimeSpin = o.thinktime;
   if (o.iodepthLow > o.iodepth || o.iodepthLow === 0) o.iodepthLow = o.iodepth;
   if (o.iodepthBatch > o.iodepth || o.iodepthBatch === 0) o.iodepthBatch = o.iodepth;
   if (o.iodepthBatchCompleteMin > o.iodepthBatchCompleteMax) o.iodepthBatchCompleteMax = o.iodepthBatchCompleteMin;
   if (o.openFiles > o.nrFiles || o.openFiles === 0) o.openFiles = o.nrFiles;
+  const sum = (a: readonly number[]): number => (a[0] as number) + (a[1] as number) + (a[2] as number);
+  if ((sum(o.rate) !== 0 && sum(o.rateIops) !== 0) || (sum(o.rateMin) !== 0 && sum(o.rateIopsMin) !== 0)) {
+    throw new FioError('fio: rate and rate_iops are mutually exclusive', 'rate');
+  }
+  for (const d of [DDIR_READ, DDIR_WRITE, DDIR_TRIM] as const) {
+    if ((o.rate[d] !== 0 && o.rate[d] < o.rateMin[d]) || (o.rateIops[d] !== 0 && o.rateIops[d] < o.rateIopsMin[d])) {
+      throw new FioError(`fio: minimum rate exceeds rate, ddir ${d}`, 'rate_min');
+    }
+  }
   if (o.timeout === 0 && o.timeBased) {
     // fio logs "time_based requires a runtime/timeout setting" and clears it (fatal only with warnings-fatal).
     o.timeBased = false;
@@ -595,6 +618,9 @@ export function fixupOptions(o: ThreadOptions): void {
     }
   }
   if (o.randomDistribution !== 'random') o.norandommap = true;
+  // kept in ns internally, as fio does
+  for (const d of [DDIR_READ, DDIR_WRITE, DDIR_TRIM] as const) o.maxLatency[d] *= 1000;
+  o.latencyTarget *= 1000;
   if (o.size !== undefined && 'bytes' in o.size && o.size.bytes !== 0 && o.size.bytes < tdMinBs(o)) {
     throw new FioError(
       `fio: size too small, must not be less than minimum block size: ${o.size.bytes} < ${tdMinBs(o)}`,
@@ -602,6 +628,13 @@ export function fixupOptions(o: ThreadOptions): void {
     );
   }
   if (o.randSeedSet) o.randRepeatable = false;
+}
+
+/** What `td_steadystate_init()` compares between the jobs of a group: duration, limit, ramp and state. */
+function ssSettings(o: ThreadOptions): readonly number[] {
+  if (o.ssDur === 0) return [0, 0, 0, 0];
+  const state = o.ssRampTime === 0 ? o.ssState | FIO_SS_RAMP_OVER : o.ssState;
+  return [Math.trunc(o.ssDur / 1_000_000), o.ssLimit, o.ssRampTime, state];
 }
 
 function gcd(a: number, b: number): number {

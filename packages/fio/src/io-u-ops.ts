@@ -3,7 +3,12 @@
  * length, filling write buffers, and accounting completions.
  * @packageDocumentation
  */
+import { ETIMEDOUT } from '@stackemu/core';
 import { FioFile } from './fio-file.js';
+import { addHistSample, addLogSample, perUnitLog, type IoLog } from './io-log.js';
+import { latTargetFailed } from './lat-target.js';
+import { DDIR_INVAL, rateDdir } from './rate.js';
+import type { IoStat } from './stat.js';
 import { FIO_NOIO, tdIoCommit, tdIoGetevents, type IoEngineOps } from './ioengines.js';
 import {
   IO_U_F_BUSY_OK,
@@ -22,6 +27,7 @@ import type { ThreadData } from './thread-data.js';
 import {
   DDIR_DATASYNC,
   DDIR_READ,
+  DDIR_RWDIR_CNT,
   DDIR_SYNC,
   DDIR_TRIM,
   DDIR_WRITE,
@@ -39,24 +45,7 @@ export function rampTimeOver(td: ThreadData): boolean {
   if (td.o.rampTime === 0 || td.rampTimeOver) return true;
   if (td.usSinceEpoch() >= td.o.rampTime) {
     td.rampTimeOver = true;
-    // reset_all_stats() + reset_io_stats()
-    for (let i = 0; i < 3; i++) {
-      td.ioBytes[i] = 0;
-      td.ioBlocks[i] = 0;
-      td.ioIssues[i] = 0;
-      td.statIoBytes[i] = 0;
-      td.thisIoBytes[i] = 0;
-      td.statIoBlocks[i] = 0;
-      td.thisIoBlocks[i] = 0;
-      td.bytesDone[i] = 0;
-      td.elapsedUs[i] = 0;
-    }
-    td.ts.resetForRamp();
-    const now = td.sched.now();
-    td.epoch = now;
-    td.start = now;
-    td.bwSampleTime = now;
-    td.iopsSampleTime = now;
+    td.resetAllStats();
     td.runstate = 'ramp';
     return true;
   }
@@ -68,23 +57,33 @@ function shouldAccount(td: ThreadData): boolean {
   return rampTimeOver(td) && (td.runstate === 'running' || td.runstate === 'verifying');
 }
 
-/** Models `io_u_queued()` (io_u.c): the submission latency of an I/O the engine just submitted. */
-export function ioUQueued(td: ThreadData, io: IoU): void {
-  if (!td.o.disableSlat && rampTimeOver(td) && td.o.stats) {
-    td.ts.addSlatSample(io.ddir, io.issueTime - io.startTime);
+/**
+ * Models `io_u_queued()` (io_u.c): the submission latency of an I/O the engine just submitted (an offload
+ * worker's go to the job it works for), with its `slat` log entry.
+ */
+export function ioUQueued(tdIn: ThreadData, io: IoU): void {
+  if (!tdIn.o.disableSlat && rampTimeOver(tdIn) && tdIn.o.stats) {
+    const td = tdIn.parent ?? tdIn;
+    const nsec = io.issueTime - io.startTime;
+    if (io.ddir >= DDIR_RWDIR_CNT) return;
+    td.ts.addSlatSample(io.ddir, nsec);
+    if (td.slatLog !== undefined) addLogSample(td, td.slatLog, nsec, io.ddir, io.xferBuflen, io.offset);
   }
 }
 
-/** Models `queue_full()` (io_u.c): no free io_u left. */
+/** Models `queue_full()` (io_u.c): no free io_u left, or as many in use as the latency target allows. */
 export function queueFull(td: ThreadData): boolean {
-  return td.freelist.length === 0;
+  if (td.freelist.length === 0) return true;
+  if (td.o.latencyTarget === 0) return false;
+  return td.curDepth >= td.latencyQd;
 }
 
-/** Models `__get_io_u()` (io_u.c): a requeued io_u first, else a free one. */
+/** Models `__get_io_u()` (io_u.c): a requeued io_u first, else a free one unless the queue is full. */
 function takeIoU(td: ThreadData): IoU | undefined {
   let io = td.requeues.pop();
   if (io !== undefined) io.resid = 0;
   else {
+    if (queueFull(td)) return undefined;
     io = td.freelist.pop();
     if (io === undefined) return undefined;
     io.file = undefined;
@@ -101,8 +100,9 @@ function takeIoU(td: ThreadData): IoU | undefined {
   return io;
 }
 
-/** Models `put_io_u()` (io_u.c). */
-export function putIoU(td: ThreadData, io: IoU): void {
+/** Models `put_io_u()` (io_u.c); an offload worker puts the io_u back to the job it works for. */
+export function putIoU(tdIn: ThreadData, io: IoU): void {
+  const td = tdIn.parent ?? tdIn;
   io.file = undefined;
   io.flags |= IO_U_F_FREE;
   if ((io.flags & IO_U_F_IN_CUR_DEPTH) !== 0) {
@@ -112,8 +112,9 @@ export function putIoU(td: ThreadData, io: IoU): void {
   td.freelist.push(io);
 }
 
-/** Models `requeue_io_u()` (io_u.c). */
-export function requeueIoU(td: ThreadData, io: IoU): void {
+/** Models `requeue_io_u()` (io_u.c); an offload worker requeues to the job it works for. */
+export function requeueIoU(tdIn: ThreadData, io: IoU): void {
+  const td = tdIn.parent ?? tdIn;
   const ddir = io.acctDdir === -1 ? io.ddir : io.acctDdir;
   io.flags |= IO_U_F_FREE;
   if ((io.flags & IO_U_F_FLIGHT) !== 0 && ddir < 3) td.ioIssues[ddir] = (td.ioIssues[ddir] as number) - 1;
@@ -293,8 +294,12 @@ function getNextBuflen(td: ThreadData, io: IoU, isRandom: boolean): number {
   return 0;
 }
 
-/** Models `get_rw_ddir()` (io_u.c): fsync/fdatasync when due, rwmix, else the job's direction. */
-function getRwDdir(td: ThreadData): IoDir {
+/**
+ * Models `get_rw_ddir()` (io_u.c): fsync/fdatasync when due, rwmix, else the job's direction, then
+ * `rate_ddir()` for rated jobs.
+ * @returns the direction, or {@link DDIR_INVAL} when a rated job ran out of runtime
+ */
+function getRwDdir(td: ThreadData): IoDir | typeof DDIR_INVAL {
   const o = td.o;
   if (!td.lastWasSync && tdWrite(o)) {
     const w = td.ioIssues[DDIR_WRITE] as number;
@@ -317,24 +322,35 @@ function getRwDdir(td: ThreadData): IoDir {
   } else if (tdRead(o)) ddir = DDIR_READ;
   else if (tdWrite(o)) ddir = DDIR_WRITE;
   else ddir = DDIR_TRIM;
+  if (td.checkRate) {
+    const r = rateDdir(td, ddir as DataDir);
+    if (r === DDIR_INVAL) return DDIR_INVAL;
+    ddir = r;
+  }
   td.rwmixDdir = ddir;
   return ddir as IoDir;
 }
 
-/** Models `set_rw_ddir()` (io_u.c), including trimwrite's alternation. */
-function setRwDdir(td: ThreadData, io: IoU): void {
-  let ddir = getRwDdir(td);
+/**
+ * Models `set_rw_ddir()` (io_u.c), including trimwrite's alternation.
+ * @returns false for `DDIR_INVAL` (a rated job ran out of runtime)
+ */
+function setRwDdir(td: ThreadData, io: IoU): boolean {
+  const got = getRwDdir(td);
+  if (got === DDIR_INVAL) return false;
+  let ddir: IoDir = got;
   if ((td.o.tdDdir & 10) === 10 && io.file !== undefined) {
     ddir = io.file.lastStart[DDIR_WRITE] === io.file.lastStart[DDIR_TRIM] ? DDIR_TRIM : DDIR_WRITE;
   }
   io.ddir = ddir;
   io.acctDdir = ddir;
+  return true;
 }
 
 /** Models `fill_io_u()` (io_u.c). @returns true when the file has no more I/O */
 function fillIoU(td: ThreadData, io: IoU): boolean {
   if ((td.engine as IoEngineOps).flags & FIO_NOIO) return false;
-  setRwDdir(td, io);
+  if (!setRwDdir(td, io)) return true;
   if (io.ddir >= 3) return false;
   const isRandom = getNextOffset(td, io);
   if (isRandom === undefined) return true;
@@ -462,6 +478,7 @@ function checkGetVerify(td: ThreadData, io: IoU): boolean {
  * when a file must be opened first (then call again).
  */
 export function getIoU(td: ThreadData): IoU | undefined | 'busy' | NeedOpen {
+  td.rateSleepUs = 0;
   const io = takeIoU(td);
   if (io === undefined) return undefined;
   let doScramble = false;
@@ -494,28 +511,73 @@ export function getIoU(td: ThreadData): IoU | undefined | 'busy' | NeedOpen {
     io.xferBuf = io.buf;
     io.xferBuflen = io.buflen;
   }
+  if (td.rateSleepUs !== 0) {
+    // rate_ddir() sleeps here in fio; the I/O loop waits, then finishes the io_u (getIoUDone()).
+    td.rateScramble = doScramble;
+    return io;
+  }
+  getIoUDone(td, io, doScramble);
+  return io;
+}
+
+/** The end of `get_io_u()`: the start time (after any rate wait) and `small_content_scramble()`. */
+export function getIoUDone(td: ThreadData, io: IoU, doScramble: boolean): void {
   if (!td.o.disableLat) io.startTime = td.sched.now();
   if (doScramble) smallContentScramble(td, io);
-  return io;
 }
 
 // ----- completions ----------------------------------------------------------------------------------------
 
-/** Models `account_io_completion()` (io_u.c). */
-function accountIoCompletion(td: ThreadData, io: IoU, ddir: number, now: number): void {
-  if (!td.o.stats) return;
-  const noReduce = !td.o.gtodReduce;
+/**
+ * Models `account_io_completion()` (io_u.c): latency samples (and their log entries), the latency target
+ * and `max_latency` checks, and the per-I/O bandwidth and IOPS samples of per-I/O logs. An offload worker
+ * accounts into the job it works for.
+ * @returns an errno for the completion (ETIMEDOUT past `max_latency`), else 0
+ */
+function accountIoCompletion(tdIn: ThreadData, io: IoU, ddir: number, now: number, bytes: number): number {
+  const td = tdIn.parent ?? tdIn;
+  const o = td.o;
+  if (!o.stats) return 0;
+  let error = 0;
+  const noReduce = !o.gtodReduce;
   const llnsec = noReduce ? now - io.issueTime : 0;
-  if (!td.o.disableLat) {
+  if (!o.disableLat) {
     const tnsec = now - io.startTime;
-    if (ddir < 3) td.ts.addLatSample(ddir, tnsec);
+    if (ddir < DDIR_RWDIR_CNT) {
+      td.ts.addLatSample(ddir, tnsec);
+      if (td.latLog !== undefined) addLogSample(td, td.latLog, tnsec, ddir, bytes, io.offset);
+      const max = o.maxLatency[ddir as DataDir];
+      if (max !== 0 && tnsec > max) error = latFatal(td);
+      if (o.latencyTarget !== 0 && tnsec > o.latencyTarget && latTargetFailed(td)) error = latFatal(td);
+    }
   }
-  if (ddir < 3) {
-    if (!td.o.disableClat) {
+  if (ddir < DDIR_RWDIR_CNT) {
+    if (!o.disableClat) {
       td.ts.addClatSample(ddir, llnsec);
+      if (td.clatLog !== undefined) addLogSample(td, td.clatLog, llnsec, ddir, bytes, io.offset);
+      if (td.clatHistLog !== undefined) addHistSample(td, td.clatHistLog, ddir, bytes, io.offset);
       td.ts.markLatency(llnsec);
     }
-  } else if (!td.o.disableClat) td.ts.addSyncClatSample(llnsec);
+    if (!o.disableBw && perUnitLog(td.bwLog)) {
+      // add_bw_sample(): bytes per the I/O's completion time, as fio computes it (bytes * 10^6 / ns)
+      const rate = llnsec !== 0 ? Math.trunc((bytes * 1_000_000) / llnsec) : 0;
+      (td.ts.bwStat[ddir] as IoStat).add(rate);
+      addLogSample(td, td.bwLog as IoLog, rate, ddir, bytes, io.offset);
+      td.statIoBytes[ddir] = td.thisIoBytes[ddir] as number;
+    }
+    if (noReduce && perUnitLog(td.iopsLog)) {
+      (td.ts.iopsStat[ddir] as IoStat).add(1);
+      addLogSample(td, td.iopsLog as IoLog, 1, ddir, bytes, io.offset);
+      td.statIoBlocks[ddir] = td.thisIoBlocks[ddir] as number;
+    }
+  } else if (!o.disableClat) td.ts.addSyncClatSample(llnsec);
+  return error;
+}
+
+/** Models `lat_fatal()` (io_u.c): a latency past `max_latency` (or an unmeetable target) fails the job. */
+function latFatal(td: ThreadData): number {
+  td.verror2(ETIMEDOUT, 'max latency exceeded');
+  return ETIMEDOUT;
 }
 
 /**
@@ -532,7 +594,7 @@ export function ioCompleted(td: ThreadData, io: IoU, now: number): number {
   const ddir = io.ddir;
   if (ddir === DDIR_SYNC || ddir === DDIR_DATASYNC) {
     td.lastWasSync = true;
-    if (shouldAccount(td)) accountIoCompletion(td, io, ddir, now);
+    if (shouldAccount(td)) accountIoCompletion(td, io, ddir, now, 0);
     return io.error;
   }
   td.lastWasSync = false;
@@ -556,7 +618,10 @@ export function ioCompleted(td: ThreadData, io: IoU, now: number): number {
       td.thisIoBlocks[ddir] = (td.thisIoBlocks[ddir] as number) + 1;
       td.thisIoBytes[ddir] = (td.thisIoBytes[ddir] as number) + bytes;
     }
-    if (shouldAccount(td)) accountIoCompletion(td, io, ddir, now);
+    if (shouldAccount(td)) {
+      const e = accountIoCompletion(td, io, ddir, now, bytes);
+      if (e !== 0) error = e;
+    }
     td.bytesDone[ddir] = (td.bytesDone[ddir] as number) + bytes;
     if (td.runstate === 'verifying') td.bytesVerified += ddir === DDIR_READ ? bytes : 0;
     if (io.endIo !== undefined) {

@@ -32,6 +32,8 @@ export const FIO_MEMALIGN = 1 << 9;
 export const FIO_FAKEIO = 1 << 11;
 /** Models `FIO_ASYNCIO_SYNC_TRIM` (ioengines.h). */
 export const FIO_ASYNCIO_SYNC_TRIM = 1 << 14;
+/** Models `FIO_NO_OFFLOAD` (ioengines.h): the engine cannot be used from offload workers. */
+export const FIO_NO_OFFLOAD = 1 << 15;
 /** Models `FIO_ASYNCIO_SETS_ISSUE_TIME` (ioengines.h). */
 export const FIO_ASYNCIO_SETS_ISSUE_TIME = 1 << 16;
 
@@ -143,9 +145,12 @@ export function tdIoQueue(td: ThreadData, io: IoU): number | Promise<number> {
   io.error = 0;
   io.resid = 0;
   if ((eng.flags & FIO_SYNCIO) !== 0) io.issueTime = td.sched.now();
-  if (ddir < 3 && (io.flags & IO_U_F_VER_LIST) === 0) {
-    td.ioIssues[ddir] = (td.ioIssues[ddir] as number) + 1;
-    td.ioIssueBytes[ddir] = (td.ioIssueBytes[ddir] as number) + buflen;
+  if (ddir < 3) {
+    if ((io.flags & IO_U_F_VER_LIST) === 0) {
+      td.ioIssues[ddir] = (td.ioIssues[ddir] as number) + 1;
+      td.ioIssueBytes[ddir] = (td.ioIssueBytes[ddir] as number) + buflen;
+    }
+    td.rateIoIssueBytes[ddir] = (td.rateIoIssueBytes[ddir] as number) + buflen;
   }
   const ret = eng.queue(td, io);
   if (typeof ret === 'number') return afterQueue(td, io, ddir, buflen, ret);
@@ -158,6 +163,7 @@ function afterQueue(td: ThreadData, io: IoU, ddir: number, buflen: number, ret: 
   if (ret === FIO_Q_BUSY && ddir < 3) {
     td.ioIssues[ddir] = (td.ioIssues[ddir] as number) - 1;
     td.ioIssueBytes[ddir] = (td.ioIssueBytes[ddir] as number) - buflen;
+    td.rateIoIssueBytes[ddir] = (td.rateIoIssueBytes[ddir] as number) - buflen;
     io.flags &= ~IO_U_F_FLIGHT;
   }
   if (io.error !== 0 && td.error === 0) td.verror2(io.error, 'td_io_queue');

@@ -6,7 +6,16 @@
  * @packageDocumentation
  */
 import { FioError, UnsupportedOptionError } from './fio-error.js';
-import { checkInt, checkStrBytes, checkStrTime, strToDecimal, strToFloat, type Percentage } from './parse.js';
+import {
+  checkInt,
+  checkStrBytes,
+  checkStrTime,
+  stripBlankEnd,
+  strToDecimal,
+  strToFloat,
+  type Percentage,
+} from './parse.js';
+import { FIO_SS_BW, FIO_SS_BW_SLOPE, FIO_SS_IOPS, FIO_SS_IOPS_SLOPE, FIO_SS_PCT } from './steadystate.js';
 import { parsePattern } from './pattern.js';
 import {
   DDIR_READ,
@@ -225,6 +234,77 @@ function timeOpt(
       const v = checkStrTime(value.split(',')[0] ?? '', c.isSeconds ?? true);
       if (v === undefined) fail(name, value);
       set(o, v);
+    },
+  };
+}
+
+/** An `FIO_OPT_INT` option with `is_time` (`thinktime=`): µs by default, or seconds with `is_seconds`. */
+function intTimeOpt(name: string, help: string, isSeconds: boolean, set: Setter<number>): FioOption {
+  return {
+    name,
+    type: 'int',
+    help,
+    def: '0',
+    store: (o, value, pos) => {
+      if (!pos.first) return;
+      if (value === undefined) fail(name, value, `fio: option ${name} requires an argument`);
+      const v = checkStrTime(value.split(',')[0] ?? '', isSeconds);
+      if (v === undefined) fail(name, value);
+      set(o, v);
+    },
+  };
+}
+
+/** A per-direction `FIO_OPT_ULL` byte value (`rate=1m,512k`): off1/off2/off3 are read, write, trim. */
+function perDirBytesOpt(
+  name: string,
+  help: string,
+  set: (o: ThreadOptions, d: DataDir, v: number) => void,
+  c: Common = {},
+): FioOption {
+  return {
+    name,
+    type: 'ull',
+    help,
+    ...c,
+    store: (o, value, pos) => {
+      if (value === undefined) fail(name, value, `fio: option ${name} requires an argument`);
+      const v = plainBytes(o, name, value);
+      perDir(pos, (d) => {
+        set(o, d, v);
+      });
+    },
+  };
+}
+
+/** A per-direction `FIO_OPT_INT` value (`rate_iops=500,100`). */
+function perDirIntOpt(name: string, help: string, set: (o: ThreadOptions, d: DataDir, v: number) => void): FioOption {
+  return {
+    name,
+    type: 'int',
+    help,
+    store: (o, value, pos) => {
+      if (value === undefined) fail(name, value, `fio: option ${name} requires an argument`);
+      const v = plainBytes(o, name, value);
+      perDir(pos, (d) => {
+        set(o, d, v);
+      });
+    },
+  };
+}
+
+/** A log option (`write_bw_log[=prefix]`, FIO_OPT_STR with a callback): turns the log on, optionally named. */
+function logFileOpt(
+  name: string,
+  help: string,
+  set: (o: ThreadOptions, prefix: string | undefined) => void,
+): FioOption {
+  return {
+    name,
+    type: 'str',
+    help,
+    store: (o, value) => {
+      set(o, value === '' ? undefined : value);
     },
   };
 }
@@ -526,12 +606,8 @@ export const fioOptions: readonly FioOption[] = [
     'io_submit_mode',
     'How IO submissions and completions are done',
     ['inline', 'offload'],
-    (_o, c) => {
-      if (c !== 'inline')
-        throw new UnsupportedOptionError(
-          'io_submit_mode',
-          'offload submission (a separate submit thread) is not modelled',
-        );
+    (o, c) => {
+      o.ioSubmitMode = c as ThreadOptions['ioSubmitMode'];
     },
     { def: 'inline' },
   ),
@@ -876,6 +952,7 @@ export const fioOptions: readonly FioOption[] = [
     (o, c) => {
       const m: Readonly<Record<string, ThreadOptions['verify']>> = {
         '0': 'none',
+        meta: 'meta',
         md5: 'md5',
         crc32c: 'crc32c',
         'crc32c-intel': 'crc32c',
@@ -884,7 +961,10 @@ export const fioOptions: readonly FioOption[] = [
       };
       const v = m[c];
       if (v === undefined) {
-        throw new UnsupportedOptionError('verify', `verify=${c} is not modelled (md5, crc32c, sha256 and pattern are)`);
+        throw new UnsupportedOptionError(
+          'verify',
+          `verify=${c} is not modelled (meta, md5, crc32c, sha256 and pattern are)`,
+        );
       }
       o.verify = v;
     },
@@ -1006,26 +1086,78 @@ export const fioOptions: readonly FioOption[] = [
   unsupported('nice', 'CPU scheduling priorities are not modelled', { type: 'int', def: '0' }),
   unsupported('prio', 'I/O priorities are not modelled', { type: 'int' }),
   unsupported('prioclass', 'I/O priorities are not modelled', { type: 'int' }),
-  unsupported('thinktime', 'think time between I/Os is not modelled', { type: 'int', def: '0' }),
-  unsupported('thinktime_spin', 'think time between I/Os is not modelled', { type: 'int', def: '0' }),
-  unsupported('thinktime_blocks', 'think time between I/Os is not modelled', { type: 'int', def: '1' }),
-  unsupported('thinktime_blocks_type', 'think time between I/Os is not modelled', { def: 'complete' }),
-  unsupported('thinktime_iotime', 'think time between I/Os is not modelled', { type: 'int', def: '0' }),
-  unsupported('rate', 'rate limiting is not modelled', { type: 'ull' }),
-  unsupported('rate_min', 'rate limiting is not modelled', { type: 'ull', alias: 'ratemin' }),
-  unsupported('rate_iops', 'rate limiting is not modelled', { type: 'int' }),
-  unsupported('rate_iops_min', 'rate limiting is not modelled', { type: 'int' }),
-  unsupported('rate_process', 'rate limiting is not modelled', { def: 'linear' }),
-  unsupported('rate_cycle', 'rate limiting is not modelled', { type: 'int', alias: 'ratecycle', def: '1000' }),
-  unsupported('rate_ignore_thinktime', 'rate limiting is not modelled', { type: 'bool' }),
-  unsupported('max_latency', 'latency-bound job termination is not modelled', { type: 'ull' }),
-  unsupported('latency_target', 'latency-target queue-depth profiling is not modelled', { type: 'str_val_time' }),
-  unsupported('latency_window', 'latency-target queue-depth profiling is not modelled', { type: 'str_val_time' }),
-  unsupported('latency_percentile', 'latency-target queue-depth profiling is not modelled', {
-    type: 'float_list',
-    def: '100',
+  intTimeOpt('thinktime', 'Idle time between IO buffers (usec)', false, (o, v) => (o.thinktime = v)),
+  intTimeOpt(
+    'thinktime_spin',
+    'Start think time by spinning this amount (usec)',
+    false,
+    (o, v) => (o.thinktimeSpin = v),
+  ),
+  intOpt('thinktime_blocks', "IO buffer period between 'thinktime'", (o, v) => (o.thinktimeBlocks = v), { def: '1' }),
+  strOpt(
+    'thinktime_blocks_type',
+    'How thinktime_blocks takes effect',
+    ['complete', 'issue'],
+    (o, c) => {
+      o.thinktimeBlocksType = c as ThreadOptions['thinktimeBlocksType'];
+    },
+    { def: 'complete' },
+  ),
+  intTimeOpt('thinktime_iotime', "IO time interval between 'thinktime'", true, (o, v) => (o.thinktimeIotime = v)),
+  perDirBytesOpt('rate', 'Set bandwidth rate', (o, d, v) => (o.rate[d] = v)),
+  perDirBytesOpt('rate_min', 'Job must meet this rate or it will be shutdown', (o, d, v) => (o.rateMin[d] = v), {
+    alias: 'ratemin',
   }),
-  unsupported('latency_run', 'latency-target queue-depth profiling is not modelled', { type: 'bool', def: '0' }),
+  perDirIntOpt('rate_iops', 'Limit IO used to this number of IO operations/sec', (o, d, v) => (o.rateIops[d] = v)),
+  perDirIntOpt('rate_iops_min', 'Job must meet this rate or it will be shut down', (o, d, v) => (o.rateIopsMin[d] = v)),
+  strOpt(
+    'rate_process',
+    'What process controls how rated IO is managed',
+    ['linear', 'poisson'],
+    (o, c) => {
+      o.rateProcess = c as ThreadOptions['rateProcess'];
+    },
+    { def: 'linear' },
+  ),
+  intOpt('rate_cycle', 'Window average for rate limits (msec)', (o, v) => (o.rateCycle = v), {
+    alias: 'ratecycle',
+    def: '1000',
+  }),
+  boolOpt('rate_ignore_thinktime', 'Rated IO ignores thinktime settings', (o, v) => (o.rateIgnThink = v)),
+  {
+    name: 'max_latency',
+    type: 'ull',
+    help: 'Maximum tolerated IO latency (usec)',
+    store: (o, value, pos) => {
+      if (value === undefined) fail('max_latency', value, 'fio: option max_latency requires an argument');
+      const v = checkStrTime(value.split(',')[0] ?? '', false);
+      if (v === undefined) fail('max_latency', value);
+      perDir(pos, (d) => (o.maxLatency[d] = v));
+    },
+  },
+  timeOpt('latency_target', 'Ramp to max queue depth supporting this latency', (o, v) => (o.latencyTarget = v), {
+    isSeconds: false,
+  }),
+  timeOpt('latency_window', 'Time to sustain latency_target', (o, v) => (o.latencyWindow = v), { isSeconds: false }),
+  {
+    name: 'latency_percentile',
+    type: 'float_list',
+    help: 'Percentile of IOs must be below latency_target',
+    def: '100',
+    store: (o, value) => {
+      if (value === undefined) fail('latency_percentile', value);
+      const items = value.split(':');
+      if (items.length > 1)
+        fail('latency_percentile', value, 'fio: latency_percentile: the list exceeding max length 1');
+      const v = strToFloat(items[0] ?? '');
+      if (v === undefined) fail('latency_percentile', value, `not a floating point value: ${value}`);
+      if (v < 0 || v > 100) fail('latency_percentile', value, `value out of range: ${v.toFixed(6)}`);
+      o.latencyPercentile = v;
+    },
+  },
+  boolOpt('latency_run', 'Keep adjusting queue depth to match latency_target', (o, v) => (o.latencyRun = v), {
+    def: '0',
+  }),
   boolOpt('invalidate', 'Invalidate buffer/page cache prior to running job', (o, v) => (o.invalidateCache = v), {
     def: '1',
   }),
@@ -1088,24 +1220,62 @@ export const fioOptions: readonly FioOption[] = [
   }),
   setOpt('new_group', 'Mark the start of a new group (for reporting)', (o, v) => (o.newGroup = v)),
   setOpt('thread', 'Use threads instead of processes', (o, v) => (o.useThread = v)),
-  boolOpt('per_job_logs', 'Include job number in generated log files or not', () => undefined, { def: '1' }),
-  unsupported('write_bw_log', 'bandwidth/IOPS/latency log files are not written'),
-  unsupported('write_lat_log', 'bandwidth/IOPS/latency log files are not written'),
-  unsupported('write_iops_log', 'bandwidth/IOPS/latency log files are not written'),
-  unsupported('log_entries', 'log files are not written', { type: 'int' }),
-  unsupported('log_avg_msec', 'log files are not written', { type: 'int', def: '0' }),
-  unsupported('log_hist_msec', 'log files are not written', { type: 'int', def: '0' }),
-  unsupported('log_hist_coarseness', 'log files are not written', { type: 'int', def: '0' }),
-  unsupported('write_hist_log', 'log files are not written'),
-  unsupported('log_max_value', 'log files are not written', { type: 'bool', def: '0' }),
-  unsupported('log_offset', 'log files are not written', { type: 'bool', def: '0' }),
-  unsupported('log_prio', 'log files are not written', { type: 'bool', def: '0' }),
-  unsupported('log_compression', 'log files are not written', { type: 'int' }),
-  unsupported('log_compression_cpus', 'log files are not written'),
-  unsupported('log_store_compressed', 'log files are not written', { type: 'bool' }),
-  unsupported('log_unix_epoch', 'log files are not written', { type: 'bool' }),
-  unsupported('log_alternate_epoch', 'log files are not written', { type: 'bool' }),
-  unsupported('log_alternate_epoch_clock_id', 'log files are not written', { type: 'int' }),
+  boolOpt('per_job_logs', 'Include job number in generated log files or not', (o, v) => (o.perJobLogs = v), {
+    def: '1',
+  }),
+  logFileOpt('write_bw_log', 'Write log of bandwidth during run', (o, v) => {
+    o.writeBwLog = true;
+    if (v !== undefined) o.bwLogFile = v;
+  }),
+  logFileOpt('write_lat_log', 'Write log of latency during run', (o, v) => {
+    o.writeLatLog = true;
+    if (v !== undefined) o.latLogFile = v;
+  }),
+  logFileOpt('write_iops_log', 'Write log of IOPS during run', (o, v) => {
+    o.writeIopsLog = true;
+    if (v !== undefined) o.iopsLogFile = v;
+  }),
+  intOpt('log_entries', 'Initial number of entries in a job IO log', () => undefined, {
+    def: '1024',
+    min: 1024,
+    max: 1024 * 1024,
+  }),
+  intOpt('log_avg_msec', 'Average bw/iops/lat logs over this period of time', (o, v) => (o.logAvgMsec = v), {
+    def: '0',
+  }),
+  intOpt(
+    'log_hist_msec',
+    'Dump completion latency histograms at frequency of this time value',
+    (o, v) => (o.logHistMsec = v),
+    { def: '0' },
+  ),
+  intOpt(
+    'log_hist_coarseness',
+    'Integer in range [0,6]. Higher coarseness outputs fewer histogram bins per sample. The number of bins for these are [1216, 608, 304, 152, 76, 38, 19] respectively.',
+    (o, v) => (o.logHistCoarseness = v),
+    { def: '0', max: 6 },
+  ),
+  logFileOpt('write_hist_log', 'Write log of latency histograms during run', (o, v) => {
+    o.writeHistLog = true;
+    if (v !== undefined) o.histLogFile = v;
+  }),
+  boolOpt('log_max_value', 'Log max sample in a window instead of average', (o, v) => (o.logMax = v), { def: '0' }),
+  boolOpt('log_offset', 'Include offset of IO for each log entry', (o, v) => (o.logOffset = v), { def: '0' }),
+  boolOpt('log_prio', 'Include priority value of IO for each log entry', (o, v) => (o.logPrio = v), { def: '0' }),
+  unsupported('log_compression', 'compressed (zlib) log files are not modelled', { type: 'int' }),
+  unsupported('log_compression_cpus', 'compressed (zlib) log files are not modelled'),
+  unsupported('log_store_compressed', 'compressed (zlib) log files are not modelled', { type: 'bool' }),
+  unsupported('log_unix_epoch', 'log times are virtual ms since the job started; a Unix epoch base is not modelled', {
+    type: 'bool',
+  }),
+  unsupported(
+    'log_alternate_epoch',
+    'log times are virtual ms since the job started; an alternate epoch is not modelled',
+    {
+      type: 'bool',
+    },
+  ),
+  unsupported('log_alternate_epoch_clock_id', 'an alternate log epoch clock is not modelled', { type: 'int' }),
   unsupported('block_error_percentiles', 'trim error histograms are not modelled', { type: 'bool', def: '0' }),
   intOpt('bwavgtime', 'Time window over which to calculate bandwidth (msec)', (o, v) => (o.bwAvgTime = v), {
     def: '500',
@@ -1262,15 +1432,50 @@ export const fioOptions: readonly FioOption[] = [
   unsupported('flow', 'flow control between jobs is not modelled', { type: 'int', def: '0' }),
   { name: 'flow_watermark', type: 'soft_deprecated', help: 'Option flow_watermark is deprecated' },
   unsupported('flow_sleep', 'flow control between jobs is not modelled', { type: 'int', def: '0' }),
-  unsupported('steadystate', 'steady-state detection is not modelled', { alias: 'ss', def: 'iops_slope:0.01%' }),
-  unsupported('steadystate_duration', 'steady-state detection is not modelled', {
-    alias: 'ss_dur',
-    type: 'str_val_time',
-  }),
-  unsupported('steadystate_ramp_time', 'steady-state detection is not modelled', {
-    alias: 'ss_ramp',
-    type: 'str_val_time',
-  }),
+  strOpt(
+    'steadystate',
+    'Define the criterion and limit to judge when a job has reached steady state',
+    ['iops', 'iops_slope', 'bw', 'bw_slope'],
+    (o, c, value) => {
+      o.ssState = { iops: FIO_SS_IOPS, iops_slope: FIO_SS_IOPS_SLOPE, bw: FIO_SS_BW, bw_slope: FIO_SS_BW_SLOPE }[
+        c as 'iops' | 'iops_slope' | 'bw' | 'bw_slope'
+      ];
+      // str_steadystate_cb()
+      const nr = postfix(value);
+      if (nr === undefined) {
+        fail('steadystate', value, 'fio: steadystate threshold must be specified in addition to criterion');
+      }
+      const pct = nr.indexOf('%');
+      if (pct >= 0) {
+        const v = strToFloat(stripBlankEnd(nr.slice(0, pct)));
+        if (v === undefined) fail('steadystate', value, 'fio: could not parse steadystate threshold percentage');
+        o.ssState |= FIO_SS_PCT;
+        o.ssLimit = v;
+      } else if ((o.ssState & FIO_SS_IOPS) !== 0) {
+        const v = strToFloat(nr);
+        if (v === undefined) fail('steadystate', value, 'fio: steadystate IOPS threshold postfix parsing failed');
+        o.ssLimit = v;
+      } else {
+        const v = strToDecimal(nr, true, o.kbBase);
+        if (v === undefined || isPercent(v))
+          fail('steadystate', value, 'fio: steadystate BW threshold postfix parsing failed');
+        o.ssLimit = v;
+      }
+    },
+    { alias: 'ss', def: 'iops_slope:0.01%' },
+  ),
+  timeOpt(
+    'steadystate_duration',
+    'Stop workload upon attaining steady state for specified duration',
+    (o, v) => (o.ssDur = v),
+    { alias: 'ss_dur', def: '0' },
+  ),
+  timeOpt(
+    'steadystate_ramp_time',
+    'Delay before initiation of data collection for steady state job termination testing',
+    (o, v) => (o.ssRampTime = v),
+    { alias: 'ss_ramp', def: '0' },
+  ),
   // ----- profile options (profiles/tiobench.c, profiles/act.c): fio accepts them in any job; they only act with
   // profile=<name>, which stackemu does not model, so here as in fio without profile= they change nothing.
   profileOpt('block', 'tiobench', 'int'),

@@ -119,6 +119,12 @@ export const FIO_RAND_BUF_OFF = 9;
 export const FIO_RAND_SEQ_RAND_READ_OFF = 10;
 /** Start delay seed. */
 export const FIO_RAND_START_DELAY = 13;
+/** Poisson rate process seed, reads (`FIO_RAND_POISSON_OFF`). */
+export const FIO_RAND_POISSON_OFF = 15;
+/** Poisson rate process seed, writes (`FIO_RAND_POISSON2_OFF`). */
+export const FIO_RAND_POISSON2_OFF = 17;
+/** Poisson rate process seed, trims (`FIO_RAND_POISSON3_OFF`). */
+export const FIO_RAND_POISSON3_OFF = 18;
 /** Number of per-job seeds (`FIO_RAND_NR_OFFS`). */
 export const FIO_RAND_NR_OFFS = 21;
 

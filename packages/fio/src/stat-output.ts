@@ -3,8 +3,18 @@
  * run-status groups, in fio's normal text and its JSON / JSON+ schema.
  * @packageDocumentation
  */
-import { cFloat, JsonArray, JsonObject, jsonPrint, type JsonValue } from './json.js';
+import { cFloat, JsonArray, JsonInt, JsonObject, jsonPrint, type JsonValue } from './json.js';
 import { num2str } from './num2str.js';
+import {
+  FIO_SS_ATTAINED,
+  FIO_SS_BUFFER_FULL,
+  FIO_SS_IOPS,
+  FIO_SS_PCT,
+  FIO_SS_SLOPE,
+  steadystateBwMean,
+  steadystateIopsMean,
+  type SteadystateData,
+} from './steadystate.js';
 import {
   calcClatPercentiles,
   calcLat,
@@ -59,8 +69,16 @@ export interface JobReport {
   readonly percentileList: readonly number[];
   /** Digits after the point in percentile names. */
   readonly percentilePrecision: number;
-  /** Depth reported as `latency_depth`. */
+  /** Depth reported as `latency_depth` (`latency_qd`: the latency target's depth, else `iodepth`). */
   readonly latencyDepth: number;
+  /** `latency_target` (ns). */
+  readonly latencyTarget?: number;
+  /** `latency_percentile`. */
+  readonly latencyPercentile?: number;
+  /** `latency_window` (µs). */
+  readonly latencyWindow?: number;
+  /** The job's steady-state detector, when `ss_dur` is set. */
+  readonly ss?: SteadystateData;
   /** `continue_on_error` set. */
   readonly continueOnError: boolean;
 }
@@ -121,8 +139,26 @@ export function buildRunStats(jobs: readonly JobReport[]): RunStats {
       ts.verror = td.verror;
     }
     ts.latencyDepth = td.latencyDepth;
+    ts.latencyTarget = td.latencyTarget ?? 0;
+    ts.latencyPercentile = td.latencyPercentile ?? 100;
+    ts.latencyWindow = td.latencyWindow ?? 0;
     ts.sum(td.ts);
     ts.members++;
+    const ss = td.ss;
+    if (ss !== undefined && ss.dur !== 0) {
+      ts.ssState = ss.state;
+      ts.ssDur = ss.dur;
+      ts.ssHead = ss.head;
+      ts.ssBwData = ss.bwData;
+      ts.ssIopsData = ss.iopsData;
+      ts.ssLimit = ss.limit;
+      ts.ssSlope = ss.slope;
+      ts.ssDeviation = ss.deviation;
+      ts.ssCriterion = ss.criterion;
+    } else {
+      ts.ssDur = 0;
+      ts.ssState = 0;
+    }
   }
   for (const ts of threadstats) {
     const rs = runstats[ts.groupid] as GroupRunStats;
@@ -404,7 +440,59 @@ export function showThreadStatusNormal(ts: ThreadStat, rs: GroupRunStats, timeSt
       `     latency   : target=${ts.latencyTarget}, window=${ts.latencyWindow}, percentile=${pf(ts.latencyPercentile, 0, 2)}%, depth=${ts.latencyDepth}\n`,
     );
   }
+  if (ts.ssDur !== 0) showSsNormal(ts, out);
   return out.join('');
+}
+
+/** Models `show_ss_normal()` (stat.c): the steady-state line. */
+function showSsNormal(ts: ThreadStat, out: string[]): void {
+  const bwMean = steadystateBwMean(ts.ssDur, ts.ssBwData);
+  const iopsMean = steadystateIopsMean(ts.ssDur, ts.ssIopsData);
+  const i2p = isPow2(ts.kbBase);
+  const kb = Math.trunc(bwMean / ts.kbBase);
+  const p1 = num2str(kb, ts.sigFigs, ts.kbBase, i2p, 'bytepersec');
+  const p1alt = num2str(kb, ts.sigFigs, ts.kbBase, !i2p, 'bytepersec');
+  const p2 = num2str(iopsMean, ts.sigFigs, 1, false, 'none');
+  out.push(
+    `  steadystate  : attained=${(ts.ssState & FIO_SS_ATTAINED) !== 0 ? 'yes' : 'no'}, bw=${p1} (${p1alt}), iops=${p2}, ${(ts.ssState & FIO_SS_IOPS) !== 0 ? 'iops' : 'bw'}${(ts.ssState & FIO_SS_SLOPE) !== 0 ? ' slope' : ' mean dev'}=${ts.ssCriterion.toFixed(3)}${(ts.ssState & FIO_SS_PCT) !== 0 ? '%' : ''}\n`,
+  );
+}
+
+/** Models the `steadystate` object of `show_thread_status_json()` (stat.c). */
+function ssJson(ts: ThreadStat): JsonObject {
+  const pct = (ts.ssState & FIO_SS_PCT) !== 0 ? '%' : '';
+  const tmp = new JsonObject();
+  tmp.str(
+    'ss',
+    `${(ts.ssState & FIO_SS_IOPS) !== 0 ? 'iops' : 'bw'}${(ts.ssState & FIO_SS_SLOPE) !== 0 ? '_slope' : ''}:${cFloat(Math.fround(ts.ssLimit))}${pct}`,
+  );
+  tmp.int('duration', ts.ssDur);
+  tmp.int('attained', (ts.ssState & FIO_SS_ATTAINED) !== 0 ? 1 : 0);
+  tmp.str('criterion', `${cFloat(Math.fround(ts.ssCriterion))}${pct}`);
+  tmp.float('max_deviation', ts.ssDeviation);
+  tmp.float('slope', ts.ssSlope);
+  const data = new JsonObject();
+  tmp.add('data', data);
+  const bw = new JsonArray();
+  const iops = new JsonArray();
+  // With steady state attained or the window not yet full, ss_head is the oldest sample; otherwise the one
+  // before it is.
+  const j =
+    (ts.ssState & FIO_SS_ATTAINED) !== 0 || (ts.ssState & FIO_SS_BUFFER_FULL) === 0
+      ? ts.ssHead
+      : ts.ssHead === 0
+        ? ts.ssDur - 1
+        : ts.ssHead - 1;
+  for (let l = 0; l < ts.ssDur; l++) {
+    const k = (j + l) % ts.ssDur;
+    bw.add(new JsonInt(ts.ssBwData?.[k] ?? 0));
+    iops.add(new JsonInt(ts.ssIopsData?.[k] ?? 0));
+  }
+  data.int('bw_mean', steadystateBwMean(ts.ssDur, ts.ssBwData));
+  data.int('iops_mean', steadystateIopsMean(ts.ssDur, ts.ssIopsData));
+  data.add('iops', iops);
+  data.add('bw', bw);
+  return tmp;
 }
 
 /**
@@ -605,6 +693,7 @@ export function showThreadStatusJson(
       .int('latency_window', ts.latencyWindow);
   }
   if (ts.description !== '') root.str('desc', ts.description);
+  if (ts.ssDur !== 0) root.add('steadystate', ssJson(ts));
   return root;
 }
 

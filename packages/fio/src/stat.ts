@@ -300,6 +300,24 @@ export class ThreadStat {
   latencyPercentile = 100;
   /** Latency window. */
   latencyWindow = 0;
+  /** Steady-state criterion bits (`ss_state`), 0 without steady state. */
+  ssState = 0;
+  /** Steady-state window, seconds (`ss_dur`), 0 without steady state. */
+  ssDur = 0;
+  /** Oldest sample of the window (`ss_head`). */
+  ssHead = 0;
+  /** IOPS samples of the window (`ss_iops_data`). */
+  ssIopsData: readonly number[] | undefined;
+  /** Bandwidth samples of the window (`ss_bw_data`). */
+  ssBwData: readonly number[] | undefined;
+  /** Limit (`ss_limit`). */
+  ssLimit = 0;
+  /** Last slope (`ss_slope`). */
+  ssSlope = 0;
+  /** Last deviation (`ss_deviation`). */
+  ssDeviation = 0;
+  /** Last criterion (`ss_criterion`). */
+  ssCriterion = 0;
 
   /** Models `add_clat_sample()` (stat.c). */
   addClatSample(ddir: number, nsec: number): void {

@@ -20,11 +20,18 @@ import {
   FIO_RAND_BUF_OFF,
   FIO_RAND_FILE_OFF,
   FIO_RAND_MIX_OFF,
+  FIO_RAND_POISSON_OFF,
+  FIO_RAND_POISSON2_OFF,
+  FIO_RAND_POISSON3_OFF,
   FIO_RAND_SEQ_RAND_READ_OFF,
   FIO_RAND_VER_OFF,
   FIO_RANDSEED,
   FrandState,
 } from './rand.js';
+import type { IoLog } from './io-log.js';
+import type { Workqueue } from './workqueue.js';
+import { SteadystateData } from './steadystate.js';
+import { latTargetReset } from './lat-target.js';
 import { ThreadStat } from './stat.js';
 import { tdRandom, type ThreadOptions } from './thread-options.js';
 
@@ -174,6 +181,74 @@ export class ThreadData {
   verifyEndIo: ((io: IoU) => number) | undefined;
   /** Block generator of a non-uniform `random_distribution` (zipf, pareto, normal): block or -1. */
   distribution: ((f: FioFile, lastb: number) => number) | undefined;
+  /** The job an offload worker submits for (`td->parent`); undefined for a job itself. */
+  parent: ThreadData | undefined;
+  /** The offload workqueue (`io_wq`, `io_submit_mode=offload`). */
+  wq: Workqueue<IoU, ThreadData> | undefined;
+  /** `TD_F_CHECK_RATE`: some rate option is set. */
+  checkRate = false;
+  /** Target rate per direction, bytes/s (`rate_bps`). */
+  readonly rateBps = [0, 0, 0];
+  /** When the next I/O of each direction is due, µs since the epoch (`rate_next_io_time`). */
+  readonly rateNextIoTime = [0, 0, 0];
+  /** Bytes issued per direction for the rate (`rate_io_issue_bytes`). */
+  readonly rateIoIssueBytes = [0, 0, 0];
+  /** The Poisson process's running time per direction, µs (`last_usec`). */
+  readonly lastUsec = [0, 0, 0];
+  /** Poisson inter-arrival draws per direction (`poisson_state`). */
+  readonly poissonState = [new FrandState(0), new FrandState(0), new FrandState(0)];
+  /** Bytes at the last `rate_min` check (`last_rate_check_bytes`). */
+  readonly lastRateCheckBytes = [0, 0, 0];
+  /** I/Os at the last `rate_iops_min` check (`last_rate_check_blocks`). */
+  readonly lastRateCheckBlocks = [0, 0, 0];
+  /** Time of the last minimum-rate check, virtual ns (`last_rate_check_time`). */
+  readonly lastRateCheckTime = [0, 0, 0];
+  /** A rate sleep `rate_ddir()` decided on for the io_u being prepared (µs), taken by the I/O loop. */
+  rateSleepUs = 0;
+  /** The io_u being prepared wants `small_content_scramble()` once its start time is known. */
+  rateScramble = false;
+  /** Time of the last completion the rate check looks at (`comp_time`, virtual ns). */
+  compTime = 0;
+  /** What `thinktime_blocks` counts: completed (`io_blocks`) or issued (`io_issues`) I/Os. */
+  thinktimeBlocksCounter: readonly number[] = this.ioBlocks;
+  /** Time of the last think (`last_thinktime`, virtual ns). */
+  lastThinktime = 0;
+  /** Blocks at the last think (`last_thinktime_blocks`). */
+  lastThinktimeBlocks = 0;
+  /** Queue depth the latency target allows (`latency_qd`). */
+  latencyQd = 1;
+  /** `latency_qd_high`. */
+  latencyQdHigh = 1;
+  /** `latency_qd_low`. */
+  latencyQdLow = 1;
+  /** `latency_stable_count`. */
+  latencyStableCount = 0;
+  /** Start of the current latency window, virtual ns (`latency_ts`). */
+  latencyTs = 0;
+  /** I/Os at the start of the window (`latency_ios`). */
+  latencyIos = 0;
+  /** I/Os over the target in the window (`latency_failed`). */
+  latencyFailed = 0;
+  /** `latency_end_run`: the final run at the chosen depth. */
+  latencyEndRun = false;
+  /** A completion lowered the depth: the I/O loop quiesces before going on (`io_u_quiesce()` in fio). */
+  latencyQuiescePending = false;
+  /** Steady-state detector (`ss`). */
+  ss = new SteadystateData();
+  /** `bw_log`. */
+  bwLog: IoLog | undefined;
+  /** `iops_log`. */
+  iopsLog: IoLog | undefined;
+  /** `lat_log`. */
+  latLog: IoLog | undefined;
+  /** `slat_log`. */
+  slatLog: IoLog | undefined;
+  /** `clat_log`. */
+  clatLog: IoLog | undefined;
+  /** `clat_hist_log`. */
+  clatHistLog: IoLog | undefined;
+  /** Wakes the helper thread when I/O resumes (set by the runner). */
+  kickHelper: (() => void) | undefined;
 
   /**
    * @param job - the parsed job
@@ -253,6 +328,45 @@ export class ThreadData {
       for (const st of this.seqRandState) st.seed(s[FIO_RAND_SEQ_RAND_READ_OFF] as bigint);
     }
     this.bufState.seed(s[FIO_RAND_BUF_OFF] as bigint);
+    this.poissonState[0]?.seed(s[FIO_RAND_POISSON_OFF] as bigint);
+    this.poissonState[1]?.seed(s[FIO_RAND_POISSON2_OFF] as bigint);
+    this.poissonState[2]?.seed(s[FIO_RAND_POISSON3_OFF] as bigint);
+  }
+
+  /**
+   * Models `reset_all_stats()` (libfio.c, with `reset_io_counters(td, 1)`) plus `reset_io_stats()` (stat.c):
+   * what ramp time and the latency target's final run start afresh: counters, rate state, statistics, the
+   * epoch and sample times.
+   */
+  resetAllStats(): void {
+    for (let i = 0; i < 3; i++) {
+      this.statIoBytes[i] = 0;
+      this.thisIoBytes[i] = 0;
+      this.statIoBlocks[i] = 0;
+      this.thisIoBlocks[i] = 0;
+      this.lastRateCheckBytes[i] = 0;
+      this.lastRateCheckBlocks[i] = 0;
+      this.bytesDone[i] = 0;
+      this.rateIoIssueBytes[i] = 0;
+      this.rateNextIoTime[i] = 0;
+      this.lastUsec[i] = 0;
+      this.ioBytes[i] = 0;
+      this.ioBlocks[i] = 0;
+      this.ioIssues[i] = 0;
+      this.elapsedUs[i] = 0;
+    }
+    this.bytesVerified = 0;
+    this.lastWasSync = false;
+    this.rwmixIssues = 0;
+    if (this.o.timeBased || this.loops > 1 || this.o.doVerify) this.nrDoneFiles = 0;
+    this.ts.resetForRamp();
+    const now = this.sched.now();
+    this.epoch = now;
+    this.start = now;
+    this.bwSampleTime = now;
+    this.iopsSampleTime = now;
+    this.ss.prevTime = now;
+    latTargetReset(this);
   }
 
   /** Models `in_ramp_time()` (time.c). */

@@ -60,8 +60,8 @@ export interface BsSplit {
 /** Models `enum fio_memtype` (thread_options.h) as the `mem=` names stackemu supports. */
 export type MemType = 'malloc' | 'shm' | 'mmap' | 'mmapshared';
 
-/** Models the `verify=` methods (verify.h `VERIFY_*`) stackemu supports. */
-export type VerifyType = 'none' | 'md5' | 'crc32c' | 'sha256' | 'pattern';
+/** Models the `verify=` methods (verify.h `VERIFY_*`) stackemu supports (`meta` is `VERIFY_HDR_ONLY`). */
+export type VerifyType = 'none' | 'meta' | 'md5' | 'crc32c' | 'sha256' | 'pattern';
 
 /** Models the `random_distribution=` choices (`FIO_RAND_DIST_*`, fio.h). */
 export type RandomDistribution = 'random' | 'zipf' | 'pareto' | 'normal';
@@ -302,6 +302,80 @@ export interface ThreadOptions {
   iopsAvgTime: number;
   /** `trim_percentage=` etc. are not modelled; kept for completeness of the error path. */
   fallocateMode: 'none' | 'native' | 'posix' | 'keep' | 'truncate';
+  /** `io_submit_mode=`: submit inline, or hand io_us to worker threads (`IO_MODE_OFFLOAD`). */
+  ioSubmitMode: 'inline' | 'offload';
+  /** `rate=` per direction, bytes/s (0 = none). */
+  rate: [number, number, number];
+  /** `rate_min=` per direction, bytes/s. */
+  rateMin: [number, number, number];
+  /** `rate_iops=` per direction. */
+  rateIops: [number, number, number];
+  /** `rate_iops_min=` per direction. */
+  rateIopsMin: [number, number, number];
+  /** `rate_process=`. */
+  rateProcess: 'linear' | 'poisson';
+  /** `rate_cycle=` (ms). */
+  rateCycle: number;
+  /** `rate_ignore_thinktime=`. */
+  rateIgnThink: boolean;
+  /** `thinktime=` (µs). */
+  thinktime: number;
+  /** `thinktime_spin=` (µs). */
+  thinktimeSpin: number;
+  /** `thinktime_blocks=`. */
+  thinktimeBlocks: number;
+  /** `thinktime_blocks_type=`. */
+  thinktimeBlocksType: 'complete' | 'issue';
+  /** `thinktime_iotime=` (µs). */
+  thinktimeIotime: number;
+  /** `max_latency=` per direction (µs as given; ns after {@link ThreadOptions} fixup, as fio keeps it). */
+  maxLatency: [number, number, number];
+  /** `latency_target=` (µs as given; ns after fixup, as fio keeps it). */
+  latencyTarget: number;
+  /** `latency_window=` (µs). */
+  latencyWindow: number;
+  /** `latency_percentile=`. */
+  latencyPercentile: number;
+  /** `latency_run=`. */
+  latencyRun: boolean;
+  /** `steadystate=` criterion bits (`FIO_SS_*`, steadystate.h). */
+  ssState: number;
+  /** `steadystate=` limit. */
+  ssLimit: number;
+  /** `steadystate_duration=` (µs). */
+  ssDur: number;
+  /** `steadystate_ramp_time=` (µs). */
+  ssRampTime: number;
+  /** `write_bw_log`. */
+  writeBwLog: boolean;
+  /** `write_bw_log=` prefix (empty = job name). */
+  bwLogFile: string;
+  /** `write_lat_log`. */
+  writeLatLog: boolean;
+  /** `write_lat_log=` prefix. */
+  latLogFile: string;
+  /** `write_iops_log`. */
+  writeIopsLog: boolean;
+  /** `write_iops_log=` prefix. */
+  iopsLogFile: string;
+  /** `write_hist_log`. */
+  writeHistLog: boolean;
+  /** `write_hist_log=` prefix. */
+  histLogFile: string;
+  /** `log_avg_msec=`. */
+  logAvgMsec: number;
+  /** `log_hist_msec=`. */
+  logHistMsec: number;
+  /** `log_hist_coarseness=`. */
+  logHistCoarseness: number;
+  /** `log_max_value=`. */
+  logMax: boolean;
+  /** `log_offset=`. */
+  logOffset: boolean;
+  /** `log_prio=`. */
+  logPrio: boolean;
+  /** `per_job_logs=`. */
+  perJobLogs: boolean;
   /** Engine-specific options (`fixedbufs`, `registerfiles`, `hipri`, `userspace_reap`…), parsed. */
   engine: EngineOptions;
   /** Which options were set, by canonical name, in the order given (job file text), for "job options". */
@@ -446,6 +520,44 @@ export function defaultThreadOptions(): ThreadOptions {
     bwAvgTime: 500,
     iopsAvgTime: 500,
     fallocateMode: 'native',
+    ioSubmitMode: 'inline',
+    rate: [0, 0, 0],
+    rateMin: [0, 0, 0],
+    rateIops: [0, 0, 0],
+    rateIopsMin: [0, 0, 0],
+    rateProcess: 'linear',
+    rateCycle: 1000,
+    rateIgnThink: false,
+    thinktime: 0,
+    thinktimeSpin: 0,
+    thinktimeBlocks: 1,
+    thinktimeBlocksType: 'complete',
+    thinktimeIotime: 0,
+    maxLatency: [0, 0, 0],
+    latencyTarget: 0,
+    latencyWindow: 0,
+    latencyPercentile: 100,
+    latencyRun: false,
+    // steadystate's default "iops_slope:0.01%": FIO_SS_IOPS | FIO_SS_SLOPE | FIO_SS_PCT
+    ssState: 1 | 4 | 64,
+    ssLimit: 0.01,
+    ssDur: 0,
+    ssRampTime: 0,
+    writeBwLog: false,
+    bwLogFile: '',
+    writeLatLog: false,
+    latLogFile: '',
+    writeIopsLog: false,
+    iopsLogFile: '',
+    writeHistLog: false,
+    histLogFile: '',
+    logAvgMsec: 0,
+    logHistMsec: 0,
+    logHistCoarseness: 0,
+    logMax: false,
+    logOffset: false,
+    logPrio: false,
+    perJobLogs: true,
     engine: {
       fixedbufs: false,
       registerfiles: false,
@@ -475,6 +587,11 @@ export function cloneThreadOptions(o: ThreadOptions): ThreadOptions {
     bssplit: [[...o.bssplit[0]], [...o.bssplit[1]], [...o.bssplit[2]]],
     percRand: [...o.percRand],
     rwmix: [...o.rwmix],
+    rate: [...o.rate],
+    rateMin: [...o.rateMin],
+    rateIops: [...o.rateIops],
+    rateIopsMin: [...o.rateIopsMin],
+    maxLatency: [...o.maxLatency],
     percentileList: [...o.percentileList],
     verifyPattern: o.verifyPattern.slice(),
     bufferPattern: o.bufferPattern.slice(),

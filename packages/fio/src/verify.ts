@@ -20,7 +20,14 @@ export const FIO_HDR_MAGIC = 0xacca;
 export const VERIFY_HEADER_SIZE = 40;
 
 /** Models the `VERIFY_*` numbers (verify.h) stored in the header. */
-const VERIFY_NUM: Readonly<Record<VerifyType, number>> = { none: 0, md5: 2, crc32c: 5, sha256: 9, pattern: 17 };
+const VERIFY_NUM: Readonly<Record<VerifyType, number>> = {
+  none: 0,
+  meta: 1,
+  md5: 2,
+  crc32c: 5,
+  sha256: 9,
+  pattern: 17,
+};
 
 /** Models `__hdr_size()` (verify.c): header plus checksum area. */
 export function hdrSize(v: VerifyType): number {
@@ -263,7 +270,8 @@ export function verifyIoU(td: ThreadData, io: IoU): number {
       return fail(`bad header numberio ${dv.getUint16(34, true)}, wanted ${io.numberio & 0xffff}`);
     }
     if (fioCrc32c(buf, p, 36) !== dv.getUint32(36, true)) return fail('bad header crc');
-    if (o.verify === 'pattern') {
+    // verify=meta (VERIFY_HDR_ONLY): the header is the check, plus the pattern when one is given.
+    if (o.verify === 'pattern' || (o.verify === 'meta' && o.verifyPattern.length > 0)) {
       const pat = o.verifyPattern;
       let mod = (inc * num + hs) % pat.length;
       for (let i = p + hs; i < p + inc; i++) {
@@ -276,7 +284,7 @@ export function verifyIoU(td: ThreadData, io: IoU): number {
         mod++;
         if (mod === pat.length) mod = 0;
       }
-    } else if (o.verify !== 'none') {
+    } else if (o.verify === 'md5' || o.verify === 'crc32c' || o.verify === 'sha256') {
       const want = buf.slice(p + VERIFY_HEADER_SIZE, p + hs);
       const got = checksum(o.verify, buf, p + hs, inc - hs);
       if (!want.every((b, i) => b === got[i])) ret = fail(`${o.verify} checksum mismatch`);

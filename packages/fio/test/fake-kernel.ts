@@ -107,6 +107,12 @@ export class FakeKernel {
   capacity = Number.MAX_SAFE_INTEGER;
   /** Virtual ns per data syscall. */
   latencyNs = 10_000;
+  /** If set, the latency of a data syscall given how many are in progress (itself included). */
+  latencyFor: ((inflight: number) => number) | undefined;
+  /** Data syscalls in progress. */
+  inflight = 0;
+  /** Virtual time at which each data syscall started, when recording (set to an array to record). */
+  starts: number[] | undefined;
   /** Hook to corrupt data as it is read (offset, bytes). */
   corruptRead: ((path: string, off: number, buf: Uint8Array) => void) | undefined;
   private nextPid = 100;
@@ -235,7 +241,11 @@ class FakeSys implements FioSyscalls {
   }
 
   private async rw(fd: number, buf: number, count: number, off: number, write: boolean): Promise<number> {
-    await this.k.sched.sleep(this.k.latencyNs);
+    const k = this.k;
+    k.starts?.push(k.sched.now());
+    k.inflight++;
+    await k.sched.sleep(k.latencyFor?.(k.inflight) ?? k.latencyNs);
+    k.inflight--;
     return this.rwNow(fd, buf, count, off, write);
   }
 

@@ -89,7 +89,14 @@ describe('parseOptions()', () => {
     expect(() => parseOptions(['missing.fio'], ctx())).to.throw(FioError, /unable to open 'missing.fio'/);
   });
   it('names unsupported options instead of ignoring them', () => {
-    expect(() => parseOptions(['--name=a', '--rate_iops=100'], ctx())).to.throw(UnsupportedOptionError, /'rate_iops'/);
+    expect(() => parseOptions(['--name=a', '--cpus_allowed=0'], ctx())).to.throw(
+      UnsupportedOptionError,
+      /'cpus_allowed'/,
+    );
+    expect(() => parseOptions(['--name=a', '--log_compression=1'], ctx())).to.throw(
+      UnsupportedOptionError,
+      /'log_compression'/,
+    );
     expect(() => parseOptions(['--name=a', '--ioengine=posixaio'], ctx())).to.throw(UnsupportedOptionError, /posixaio/);
     expect(() => parseOptions(['--name=a', '--verify=crc64'], ctx())).to.throw(UnsupportedOptionError, /verify=crc64/);
     expect(() => parseOptions(['--name=a', '--output-format=terse'], ctx())).to.throw(FioError, /terse/);

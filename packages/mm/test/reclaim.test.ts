@@ -49,7 +49,12 @@ describe('page-cache reclaim (kswapd, the file LRU)', function () {
   });
 
   it('never reclaims a folio that is dirty, referenced by someone, or was accessed since the last scan', async () => {
-    const w = await mmWorld({ mem: '16m', dirty_writeback_centisecs: 0, dirty_background_ratio: 100, dirty_ratio: 100 });
+    const w = await mmWorld({
+      mem: '16m',
+      dirty_writeback_centisecs: 0,
+      dirty_background_ratio: 100,
+      dirty_ratio: 100,
+    });
     const f = fakeFile(w.mm, w.mem, w.machine.scheduler, { size: 8192 * PAGE_SIZE, latencyNs: 100 });
     await drive(w, async () => {
       // index 0: a reference is held; 1: dirty; 2: accessed again after being read.
@@ -83,7 +88,12 @@ describe('page-cache reclaim (kswapd, the file LRU)', function () {
     );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
-        const w = await mmWorld({ mem: '8m', dirty_writeback_centisecs: 0, dirty_background_ratio: 100, dirty_ratio: 100 });
+        const w = await mmWorld({
+          mem: '8m',
+          dirty_writeback_centisecs: 0,
+          dirty_background_ratio: 100,
+          dirty_ratio: 100,
+        });
         const f = fakeFile(w.mm, w.mem, w.machine.scheduler, { size: 8192 * PAGE_SIZE, latencyNs: 10 });
         const held: { i: number; pfn: number }[] = [];
         const dirty = new Map<number, number>();

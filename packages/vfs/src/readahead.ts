@@ -87,7 +87,13 @@ export function forcePageCacheRa(mem: PhysMem, file: File, index: number, nrToRe
  * @remarks Each missing folio is read on its own through `a_ops->read_folio`, where the kernel batches them into
  * `->readahead()`: the same pages come into the cache, in more, smaller I/Os.
  */
-export function doPageCacheRa(mem: PhysMem, file: File, index: number, nrToRead: number, lookaheadSize: number): number {
+export function doPageCacheRa(
+  mem: PhysMem,
+  file: File,
+  index: number,
+  nrToRead: number,
+  lookaheadSize: number,
+): number {
   const mapping = file.fMapping;
   const isize = (mapping.host as Inode).iSize;
   if (isize === 0 || nrToRead <= 0) return 0;
@@ -208,4 +214,3 @@ export function pageCacheAsyncRa(mem: PhysMem, file: File, index: number, reqCou
   }
   doPageCacheRa(mem, file, ra.start, ra.size, ra.asyncSize);
 }
-

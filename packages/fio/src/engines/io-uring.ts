@@ -31,6 +31,7 @@ import { FioError } from '../fio-error.js';
 import {
   FIO_ASYNCIO_SETS_ISSUE_TIME,
   FIO_ASYNCIO_SYNC_TRIM,
+  FIO_NO_OFFLOAD,
   FIO_Q_BUSY,
   FIO_Q_COMPLETED,
   FIO_Q_QUEUED,
@@ -117,7 +118,7 @@ function ioringPrep(td: ThreadData, d: IoringData, io: IoU, sqe: IoUringSqe): vo
  */
 export const ioUringEngine: IoEngineOps = {
   name: 'io_uring',
-  flags: FIO_ASYNCIO_SYNC_TRIM | FIO_ASYNCIO_SETS_ISSUE_TIME,
+  flags: FIO_ASYNCIO_SYNC_TRIM | FIO_NO_OFFLOAD | FIO_ASYNCIO_SETS_ISSUE_TIME,
   init(td) {
     const depth = td.o.iodepth;
     let flags =

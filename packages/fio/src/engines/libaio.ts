@@ -68,7 +68,8 @@ export const libaioEngine: IoEngineOps = {
     }
     td.engineData = {
       ctx,
-      iocbs: Array.from({ length: depth }, emptyIocb),
+      // one per io_u (fio embeds the iocb in the io_u): an offload worker's depth is 1 but it may get any io_u
+      iocbs: Array.from({ length: Math.max(depth, td.ioUAll.length) }, emptyIocb),
       ioUs: new Array<IoU | undefined>(depth).fill(undefined),
       pending: new Array<Iocb>(depth),
       events: Array.from({ length: depth }, emptyIoEvent),

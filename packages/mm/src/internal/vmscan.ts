@@ -109,7 +109,9 @@ export class Vmscan {
       vm.pgscanKswapd.value++;
       const f = mem.pageFlags(head);
       const busy =
-        (f & (PG_dirty | PG_writeback | PG_locked)) !== 0 || mem.pageRefcount(head) !== 1 || mem.folioMapcount(head) > 0;
+        (f & (PG_dirty | PG_writeback | PG_locked)) !== 0 ||
+        mem.pageRefcount(head) !== 1 ||
+        mem.folioMapcount(head) > 0;
       if ((f & PG_referenced) !== 0 || busy) {
         if ((f & PG_referenced) !== 0) mem.clearPageFlag(head, PG_referenced);
         if ((f & PG_dirty) !== 0) sawDirty = true;
