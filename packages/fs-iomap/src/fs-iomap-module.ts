@@ -26,7 +26,7 @@ import { iomapfsFsType } from './iomapfs/super.js';
 import type { fsIomapParamSpec } from './fs-iomap-params.js';
 
 function mappingOf(inode: Inode): AddressSpace {
-  return inode.iMapping as unknown as AddressSpace;
+  return inode.iMapping;
 }
 
 /** Service id of the machine's {@link IomapfsContext}. */

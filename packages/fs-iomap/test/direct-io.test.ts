@@ -3,7 +3,7 @@ import type { Machine } from '@stackemu/core';
 import { NvmeDevices } from '@stackemu/devices';
 import { EIOCBQUEUED } from '@stackemu/core';
 import { ITER_DEST, importUbuf } from '@stackemu/block';
-import { PAGECACHE_TAG_DIRTY, Sanitizer, filemapTaggedIndexes, type AddressSpace, type MmStruct } from '@stackemu/mm';
+import { PAGECACHE_TAG_DIRTY, Sanitizer, filemapTaggedIndexes } from '@stackemu/mm';
 import { FALLOC_FL_KEEP_SIZE, Kiocb, O_CREAT, O_DIRECT, O_DSYNC, O_RDWR, O_TRUNC, callRwIter, emptyStat, type Process } from '@stackemu/vfs';
 import { iomapfsI } from '@stackemu/fs-iomap';
 import { anonMap, at, fileOf, hint, iomapfsMachine, pattern, pins, run, shutdown, spawn } from './helpers/machine.js';
@@ -70,7 +70,7 @@ describe('iomapDioRw()', () => {
       expect(await p.sys.fsync(fd)).to.equal(0);
       // Cache the file's pages clean, then write one of them with O_DIRECT.
       expect(await p.sys.pread(fd, buf, 4 * 4096, 0)).to.equal(4 * 4096);
-      const mapping = fileOf(p, fd).fMapping as AddressSpace;
+      const mapping = fileOf(p, fd).fMapping;
       expect(mapping.nrpages).to.equal(4);
       const dfd = await p.sys.open('/f', O_RDWR | O_DIRECT);
       fill(p, buf, pattern(9, 4096));
@@ -90,7 +90,7 @@ describe('iomapDioRw()', () => {
       const buf = anon(p, 4 * 4096);
       fill(p, buf, pattern(3, 4 * 4096));
       expect(await p.sys.pwrite(fd, buf, 4 * 4096, 0)).to.equal(4 * 4096);
-      const mapping = fileOf(p, fd).fMapping as AddressSpace;
+      const mapping = fileOf(p, fd).fMapping;
       expect(filemapTaggedIndexes(mapping, PAGECACHE_TAG_DIRTY)).to.deep.equal([0, 1, 2, 3]);
       const dfd = await p.sys.open('/f', O_RDWR | O_DIRECT);
       fill(p, buf, pattern(5, 4096));
@@ -298,12 +298,12 @@ describe('iomapDioRw()', () => {
       expect(await p.sys.fsync(fa)).to.equal(0);
       const map = p.sys.mmap(hint(p, len), len, 3, 0x01, fa, 0);
       expect(map).to.be.greaterThan(0);
-      const mapping = fileOf(p, fa).fInode.iMapping as unknown as AddressSpace;
+      const mapping = fileOf(p, fa).fInode.iMapping;
       const san = m.get<Sanitizer>(Sanitizer);
       const findings0 = san.findings().length;
       const before = pins(m);
       // An async direct read of /src into the mapping of /dst ...
-      const iter = importUbuf(ITER_DEST, p.mm as unknown as MmStruct, map, len);
+      const iter = importUbuf(ITER_DEST, p.mm, map, len);
       if (typeof iter === 'number') throw new Error(`import_ubuf: ${iter}`);
       const iocb = new Kiocb(fileOf(p, fb));
       iocb.kiFlags = fileOf(p, fb).fIocbFlags;

@@ -8,7 +8,7 @@ import { WB_SYNC_NONE, __filemapFdatawriteRange, invalidateMappingPages, mapping
 import { inodeToBdi, noopBackingDevInfo } from './backing-dev.js';
 import { FMODE_NOREUSE, FMODE_RANDOM, type File } from './file.js';
 import type { Inode } from './inode.js';
-import { PAGE_SIZE, type AddressSpace, type PhysMem } from './internal/deps.js';
+import { PAGE_SIZE, type PhysMem } from './internal/deps.js';
 import { forcePageCacheRa } from './readahead.js';
 import {
   POSIX_FADV_DONTNEED,

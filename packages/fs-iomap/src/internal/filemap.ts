@@ -18,7 +18,7 @@ import { IOCB_NOWAIT } from '@stackemu/vfs';
 import type { Kiocb } from './upstream.js';
 
 function mappingOf(iocb: Kiocb): AddressSpace {
-  return iocb.kiFilp.fInode.iMapping as unknown as AddressSpace;
+  return iocb.kiFilp.fInode.iMapping;
 }
 
 /**

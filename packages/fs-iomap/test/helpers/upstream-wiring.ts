@@ -60,8 +60,8 @@ function createTestUpstream(get: (id: symbol) => unknown, base: Upstream): Upstr
   };
   const up: Upstream = {
     ...base,
-    importUbuf: (dir, m, buf, len) => importUbuf(dir as 0 | 1, m as never, buf, len),
-    importIovec: (dir, m, iov, nr) => importIovec(dir as 0 | 1, m as never, iov, nr),
+    importUbuf: (dir, m, buf, len) => importUbuf(dir as 0 | 1, m, buf, len),
+    importIovec: (dir, m, iov, nr) => importIovec(dir as 0 | 1, m, iov, nr),
     iovIterBvec: (dir, bvec, nr, count) => iovIterBvec(dir as 0 | 1, bvec, nr, count),
     iovIterAdvance: (i, n) => {
       iovIterAdvance(it(i), n);
@@ -111,8 +111,8 @@ function createTestUpstream(get: (id: symbol) => unknown, base: Upstream): Upstr
       bioPut(bio);
       return r;
     },
-    listBdevs: () => blk().registry.list() as never,
-    lookupBdev: (name) => blk().registry.lookup(name) as never,
+    listBdevs: () => blk().registry.list(),
+    lookupBdev: (name) => blk().registry.lookup(name),
   };
   return up;
 }
