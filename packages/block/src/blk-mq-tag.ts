@@ -25,8 +25,12 @@ export class BlkMqTags {
   /** Free tags (a stack: the most recently freed tag is reused first, like a warm sbitmap word). */
   private readonly free: Int32Array;
   private nfree: number;
-  /** Continuations waiting for a tag (`blk_mq_get_tag()` sleeping on `bt_wait_ptr`). */
-  private readonly waiters: ((tag: number) => void)[] = [];
+  /**
+   * Continuations waiting for a tag (`blk_mq_get_tag()` sleeping on `bt_wait_ptr`), FIFO from `waitHead`: a
+   * writeback burst can queue thousands, and `Array.shift()` would make each wakeup O(waiters).
+   */
+  private waiters: ((tag: number) => void)[] = [];
+  private waitHead = 0;
 
   /**
    * @param nrTags - tags (queue depth)
@@ -65,7 +69,7 @@ export class BlkMqTags {
 
   /** Waiters queued. */
   get waiting(): number {
-    return this.waiters.length;
+    return this.waiters.length - this.waitHead;
   }
 
   /**
@@ -75,8 +79,17 @@ export class BlkMqTags {
    * a sleeper), or undefined if the tag went back to the free set
    */
   putTag(tag: number): ((tag: number) => void) | undefined {
-    const w = this.waiters.shift();
-    if (w !== undefined) return w;
+    if (this.waitHead < this.waiters.length) {
+      const w = this.waiters[this.waitHead++] as (tag: number) => void;
+      if (this.waitHead === this.waiters.length) {
+        this.waiters = [];
+        this.waitHead = 0;
+      } else if (this.waitHead >= 1024 && this.waitHead * 2 >= this.waiters.length) {
+        this.waiters = this.waiters.slice(this.waitHead);
+        this.waitHead = 0;
+      }
+      return w;
+    }
     this.free[this.nfree++] = tag;
     return undefined;
   }
