@@ -153,16 +153,28 @@ export class PinSanitizer implements Sanitizer {
    * `pfn`'s.
    */
   private take(kind: number, pfn: number, h: number, n: number, owner: RefOwner | undefined): number {
+    // The owner's own records first, on `pfn` then on the rest of a large folio (a batched unpin of a folio
+    // names one page for references taken on several): only then anyone's, in the same order.
     let got = 0;
-    if (owner !== undefined) got += this.takeFrom(pfn, h, kind, n, owner, true);
-    if (got < n) got += this.takeFrom(pfn, h, kind, n - got, undefined, false);
-    // The rest of a large folio (an order-0 folio has no other page).
+    if (owner !== undefined) got += this.takeFromFolio(pfn, h, kind, n, owner, true);
+    if (got < n) got += this.takeFromFolio(pfn, h, kind, n - got, undefined, false);
+    return got;
+  }
+
+  /** {@link PinSanitizer.takeFrom} on `pfn`, then on the other pages of its large folio that had records. */
+  private takeFromFolio(
+    pfn: number,
+    h: number,
+    kind: number,
+    n: number,
+    owner: RefOwner | undefined,
+    onlyOwner: boolean,
+  ): number {
+    let got = this.takeFrom(pfn, h, kind, n, owner, onlyOwner);
     if (got < n && this.refs.live(h) > 0) {
       const fp = this.refs.folioPages(h);
       if (fp !== undefined) {
-        if (owner !== undefined)
-          for (const p of fp) if (got < n) got += this.takeFrom(p, h, kind, n - got, owner, true);
-        for (const p of fp) if (got < n) got += this.takeFrom(p, h, kind, n - got, undefined, false);
+        for (const p of fp) if (got < n && p !== pfn) got += this.takeFrom(p, h, kind, n - got, owner, onlyOwner);
       }
     }
     return got;
