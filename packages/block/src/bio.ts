@@ -378,9 +378,17 @@ export function bioReleasePages(bio: Bio, markDirty: boolean): void {
  */
 export function bioSetPagesDirty(bio: Bio): void {
   const pm = bio.blk.physMem;
-  bioForEachSegmentAll(bio, (page) => {
-    pm.setPageDirtyLock(page);
-  });
+  // Every page each bvec spans, in order (a loop, not bio_for_each_segment_all()'s callback: this runs per
+  // direct read).
+  const vecs = bio.biIoVec;
+  for (let k = 0; k < bio.biVcnt; k++) {
+    const bv = vecs[k] as BioVec;
+    if (bv.bvLen === 0) continue;
+    const last = bv.bvPage + Math.floor((bv.bvOffset + bv.bvLen - 1) / PAGE_SIZE);
+    for (let page = bv.bvPage + Math.floor(bv.bvOffset / PAGE_SIZE); page <= last; page++) {
+      pm.setPageDirtyLock(page);
+    }
+  }
 }
 
 function bioDirtyFn(blk: BlockLayer): void {

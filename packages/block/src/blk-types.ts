@@ -272,6 +272,12 @@ export class Bio {
   readonly inlineVecs: BioVec[] = [];
   /** True while allocated (between `bio_alloc` and the last `bio_put`). */
   live = false;
+  /**
+   * What a bio_set's user keeps in front of its bios (`front_pad`, e.g. block/fops.c's `struct blkdev_dio`):
+   * kept when the bio goes back to the pool, so the next user of the same kind refills it instead of allocating.
+   * A user checks that it is its own kind before reusing it.
+   */
+  frontPad: unknown = undefined;
 
   /** @param blk - the machine's block layer (pool owner and mm access) */
   constructor(readonly blk: BlockLayer) {

@@ -308,5 +308,5 @@ export function bdevWriteCache(bdev: BlockDevice): boolean {
 
 /** Sectors → bytes. @internal */
 export function sectorsToBytes(s: number): number {
-  return s * 2 ** SECTOR_SHIFT;
+  return s * (1 << SECTOR_SHIFT);
 }

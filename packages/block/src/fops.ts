@@ -216,15 +216,17 @@ async function blkdevDirectIOMulti(iocb: BlkKiocb, iter: IovIter, bdev: BlockDev
   return ret;
 }
 
-interface AsyncDio {
-  iocb: BlkKiocb;
-  size: number;
-  flags: number;
+/** `struct blkdev_dio` of `__blkdev_direct_IO_async()`, kept in its bio's {@link Bio.frontPad}. */
+class AsyncDio {
+  iocb: BlkKiocb | undefined = undefined;
+  size = 0;
+  flags = 0;
 }
 
 function blkdevBioEndIoAsync(bio: Bio): void {
   const dio = bio.biPrivate as AsyncDio;
-  const iocb = dio.iocb;
+  const iocb = dio.iocb as BlkKiocb;
+  dio.iocb = undefined;
   let ret: number;
   if (bio.biStatus === BLK_STS_OK) {
     ret = dio.size;
@@ -249,7 +251,11 @@ function blkdevDirectIOAsync(
 ): number | Promise<number> {
   const isRead = !iter.dataSource;
   const bio = bioAlloc(bdev, nrPages, isRead ? REQ_OP_READ : dioBioWriteOp(iocb));
-  const dio: AsyncDio = { iocb, size: 0, flags: 0 };
+  const pad = bio.frontPad;
+  const dio = pad instanceof AsyncDio ? pad : (bio.frontPad = new AsyncDio());
+  dio.iocb = iocb;
+  dio.size = 0;
+  dio.flags = 0;
   bio.biPrivate = dio;
   bio.biIter.biSector = Math.floor(iocb.kiPos / 512);
   bio.biEndIo = blkdevBioEndIoAsync;

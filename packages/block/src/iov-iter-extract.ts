@@ -66,6 +66,9 @@ export function iovIterExtractPages(
   }
 }
 
+/** Scratch for {@link firstIovecSegment}'s clipped size (extraction never re-enters itself). */
+const extractSize: SizeRef = { value: 0 };
+
 /** `iov_iter_extract_user_pages()`. */
 function extractUserPages(
   mem: IovMem,
@@ -81,7 +84,8 @@ function extractUserPages(
   if (!i.dataSource) gupFlags |= FOLL_WRITE;
   if ((extractionFlags & ITER_ALLOW_P2PDMA) !== 0) gupFlags |= FOLL_PCI_P2PDMA;
   if (i.nofault) gupFlags |= FOLL_NOFAULT;
-  const sz: SizeRef = { value: maxsize };
+  const sz = extractSize;
+  sz.value = maxsize;
   let addr = firstIovecSegment(i, sz);
   maxsize = sz.value;
   const offset = addr % PAGE_SIZE;

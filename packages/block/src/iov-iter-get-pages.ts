@@ -53,6 +53,9 @@ export function wantPages(size: number, start: number, maxpages: number): number
   return count > maxpages ? maxpages : count;
 }
 
+/** Scratch for {@link firstIovecSegment}'s clipped size (read before GUP runs; nothing re-enters). */
+const getPagesSize: SizeRef = { value: 0 };
+
 /**
  * `__iov_iter_get_pages_alloc()` with the user-page function as a parameter (see {@link UserPagesFn}).
  * @internal
@@ -75,7 +78,8 @@ export function iovIterGetPagesWith(
     let gupFlags = 0;
     if (!i.dataSource) gupFlags |= FOLL_WRITE;
     if (i.nofault) gupFlags |= FOLL_NOFAULT;
-    const sz: SizeRef = { value: maxsize };
+    const sz = getPagesSize;
+    sz.value = maxsize;
     let addr = firstIovecSegment(i, sz);
     maxsize = sz.value;
     start.value = addr % PAGE_SIZE;

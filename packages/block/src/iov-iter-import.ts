@@ -28,12 +28,14 @@ export function accessOk(addr: number, size: number): boolean {
  * @param mm - the caller's address space
  * @param buf - user address
  * @param len - length; capped at `MAX_RW_COUNT`
- * @returns the UBUF iterator, or `-EFAULT` if the range is not in user space
+ * @param into - the `struct iov_iter` to fill, as the kernel's out parameter (an io_uring request reuses its
+ * own); default a new one
+ * @returns the UBUF iterator (`into` when given), or `-EFAULT` if the range is not in user space
  */
-export function importUbuf(dir: IterDir, mm: MmStruct, buf: number, len: number): IovIter | number {
+export function importUbuf(dir: IterDir, mm: MmStruct, buf: number, len: number, into?: IovIter): IovIter | number {
   if (len > MAX_RW_COUNT) len = MAX_RW_COUNT;
   if (!accessOk(buf, len)) return -EFAULT;
-  return iovIterUbuf(dir, mm, buf, len);
+  return iovIterUbuf(dir, mm, buf, len, into);
 }
 
 /** `sizeof(struct iovec)` on x86-64. */

@@ -15,6 +15,7 @@ import {
   ITER_KVEC,
   ITER_UBUF,
   IovIter,
+  iovIterReset,
   type FolioQueue,
   type IovIterState,
   type Iovec,
@@ -28,13 +29,21 @@ import {
  * @param mm - the address space of `addr`
  * @param addr - user virtual address
  * @param len - length in bytes
- * @returns a user-backed iterator
+ * @param into - an iterator to reinitialise (every field is reset, as the kernel's assignment of a whole
+ * `struct iov_iter` does); default a new one
+ * @returns a user-backed iterator (`into` when given)
  */
-export function iovIterUbuf(dir: IterDir, mm: MmStruct, addr: number, len: number): IovIter {
-  const i = new IovIter(ITER_UBUF, dir, len, mm);
-  i.ubuf = addr;
-  i.nrSegs = 1;
-  return i;
+export function iovIterUbuf(dir: IterDir, mm: MmStruct, addr: number, len: number, into?: IovIter): IovIter {
+  if (into === undefined) {
+    const i = new IovIter(ITER_UBUF, dir, len, mm);
+    i.ubuf = addr;
+    i.nrSegs = 1;
+    return i;
+  }
+  iovIterReset(into, ITER_UBUF, dir, len, mm);
+  into.ubuf = addr;
+  into.nrSegs = 1;
+  return into;
 }
 
 /**
@@ -127,7 +136,7 @@ export function iovIterDiscard(dir: IterDir, count: number): IovIter {
 
 /** `folioq_folio_size()`: bytes in the folio at `slot`. */
 export function folioqFolioSize(q: FolioQueue, slot: number): number {
-  return PAGE_SIZE * 2 ** (q.orders[slot] ?? 0);
+  return PAGE_SIZE * (1 << (q.orders[slot] ?? 0));
 }
 
 /**

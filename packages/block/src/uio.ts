@@ -145,6 +145,34 @@ export class IovIter {
 }
 
 /**
+ * Gives an iterator the state its constructor would (a new `struct iov_iter` of `type`): the factories' way of
+ * refilling an iterator their caller owns.
+ * @param i - the iterator
+ * @param type - `ITER_*` type
+ * @param dir - {@link ITER_SOURCE} or {@link ITER_DEST}
+ * @param count - total bytes
+ * @param mm - address space (user-backed types only)
+ * @internal
+ */
+export function iovIterReset(i: IovIter, type: IterType, dir: IterDir, count: number, mm: MmStruct | undefined): void {
+  i.iterType = type;
+  i.dataSource = dir === ITER_SOURCE;
+  i.nofault = false;
+  i.userBacked = type === ITER_UBUF || type === ITER_IOVEC;
+  i.iovOffset = 0;
+  i.count = count;
+  i.nrSegs = 0;
+  i.segIdx = 0;
+  i.ubuf = 0;
+  i.iov = EMPTY;
+  i.kvec = EMPTY;
+  i.bvec = EMPTY;
+  i.folioq = undefined;
+  i.folioqSlot = 0;
+  i.mm = mm;
+}
+
+/**
  * Models `struct iov_iter_state` (include/linux/uio.h): what `iov_iter_save_state()` records.
  */
 export interface IovIterState {

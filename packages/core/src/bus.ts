@@ -2,7 +2,7 @@
  * Typed event buses over RxJS: declared topics, per-machine live topics, guarded emission.
  * @packageDocumentation
  */
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { Observable, Subscription, type Subscriber } from 'rxjs';
 
 /**
  * A declared topic: an identity plus its payload type, known at compile time.
@@ -41,24 +41,57 @@ export function tracepoint<T>(system: string, name: string): TopicDescriptor<T> 
   return topic<T>(system, name);
 }
 
+/** One attached subscriber of a {@link Topic}: a callback, or an RxJS subscriber of {@link Topic.events}. */
+interface TopicSubscriber<T> {
+  /** Called with each payload while `active`. */
+  readonly next: (payload: T) => void;
+  /** The RxJS subscriber to complete when the topic completes (subscribers of `events`). */
+  readonly rx: Subscriber<T> | undefined;
+  /** False once unsubscribed: an emission already under way skips it. */
+  active: boolean;
+}
+
 /**
  * A live topic on one bus: synchronous delivery in emission order (subscription order within one emission).
  * @remarks Emit guarded, `if (t.observed) t.emit(entry)`, so an unobserved emission costs one branch.
  * Payloads are readonly snapshots, never live objects. Do not emit from inside a subscriber of the same
- * bus (RxJS delivers re-entrant emissions depth-first); schedule it instead.
+ * bus (delivery is depth-first); schedule it instead. An emission walks a plain array of the subscribers
+ * (copied on subscribe and unsubscribe, so an emission under way sees the subscribers it started with, minus
+ * those that left meanwhile), which keeps a device↔driver store or interrupt free of per-emission
+ * allocations; {@link Topic.events} is an RxJS `Observable` over the same list. An exception thrown by a
+ * subscriber propagates to the emitter.
  */
 export class Topic<T> {
-  private readonly subject = new Subject<T>();
+  private subs: readonly TopicSubscriber<T>[] = [];
+  private done = false;
   private leftover = false;
   /** The read-only view of this topic. */
-  readonly events: Observable<T> = this.subject.asObservable();
+  readonly events: Observable<T>;
 
   /** @param descriptor - the declared topic this live topic carries */
-  constructor(readonly descriptor: TopicDescriptor<T>) {}
+  constructor(readonly descriptor: TopicDescriptor<T>) {
+    this.events = new Observable<T>((subscriber) => {
+      if (this.done) {
+        subscriber.complete();
+        return undefined;
+      }
+      const s: TopicSubscriber<T> = {
+        next: (payload: T): void => {
+          subscriber.next(payload);
+        },
+        rx: subscriber,
+        active: true,
+      };
+      this.attach(s);
+      return (): void => {
+        this.detach(s);
+      };
+    });
+  }
 
   /** True while anyone subscribes: the one branch an unobserved emission costs. */
   get observed(): boolean {
-    return this.subject.observed;
+    return this.subs.length > 0;
   }
 
   /**
@@ -66,7 +99,11 @@ export class Topic<T> {
    * @param payload - a readonly snapshot (never a live object)
    */
   emit(payload: T): void {
-    this.subject.next(payload);
+    const subs = this.subs;
+    for (let i = 0; i < subs.length; i++) {
+      const s = subs[i] as TopicSubscriber<T>;
+      if (s.active) s.next(payload);
+    }
   }
 
   /**
@@ -75,7 +112,12 @@ export class Topic<T> {
    * @returns the subscription, the caller's to dispose (before `machine.stop()`, or it counts as leaked).
    */
   subscribe(fn: (payload: T) => void): Subscription {
-    return this.subject.subscribe(fn);
+    if (this.done) return Subscription.EMPTY;
+    const s: TopicSubscriber<T> = { next: fn, rx: undefined, active: true };
+    this.attach(s);
+    return new Subscription(() => {
+      this.detach(s);
+    });
   }
 
   /**
@@ -83,13 +125,30 @@ export class Topic<T> {
    * Whether a subscriber was still attached is remembered in {@link Topic.leaked}.
    */
   complete(): void {
-    if (this.subject.observed) this.leftover = true;
-    this.subject.complete();
+    if (this.done) return;
+    if (this.subs.length > 0) this.leftover = true;
+    this.done = true;
+    const subs = this.subs;
+    this.subs = [];
+    for (const s of subs) {
+      s.active = false;
+      s.rx?.complete();
+    }
   }
 
   /** True if a subscriber was still attached when the topic completed: a subscription its owner leaked. */
   get leaked(): boolean {
     return this.leftover;
+  }
+
+  private attach(s: TopicSubscriber<T>): void {
+    this.subs = [...this.subs, s];
+  }
+
+  private detach(s: TopicSubscriber<T>): void {
+    s.active = false;
+    const i = this.subs.indexOf(s);
+    if (i >= 0) this.subs = [...this.subs.slice(0, i), ...this.subs.slice(i + 1)];
   }
 }
 

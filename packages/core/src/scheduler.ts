@@ -167,10 +167,20 @@ const YIELD_EVERY = 1024;
 /**
  * Binary-heap implementation of {@link Scheduler}.
  * @remarks Bound once per machine; two machines never share one. Cancelled events stay in the heap until
- * they surface or until they outnumber the live ones, when the heap is rebuilt without them.
+ * they surface or until they outnumber the live ones, when the heap is rebuilt without them. Events due now
+ * (a zero delay: bottom halves, doorbell fetches, wakeups) skip the heap: they join a FIFO, which is already in
+ * (time, sequence) order because time never goes back, and `pop()` takes the earlier of the FIFO's head and the
+ * heap's top, so the order is exactly the heap's.
  */
 export class VirtualScheduler implements Scheduler {
   private heap: HeapEvent[] = [];
+  /**
+   * Events scheduled for the time current when they were scheduled, in (time, sequence) order: slots
+   * `[nowHead, nowTail)`. Both indexes go back to 0 when it empties; the array keeps its capacity.
+   */
+  private nowq: (HeapEvent | undefined)[] = [];
+  private nowHead = 0;
+  private nowTail = 0;
   private time = 0;
   private seq = 0;
   private ran = 0;
@@ -197,14 +207,16 @@ export class VirtualScheduler implements Scheduler {
   }
 
   schedule<A>(delayNs: number, fn: EventFn<A>, arg?: A): TimerHandle {
-    if (!(delayNs >= 0 && delayNs < Infinity)) {
+    if (delayNs === 0) return this.pushNow(fn as EventFn<unknown>, arg);
+    if (!(delayNs > 0 && delayNs < Infinity)) {
       throw new RangeError(`scheduler: delay must be a finite number >= 0 ns, got ${delayNs}`);
     }
     return this.push(this.time + delayNs, fn as EventFn<unknown>, arg);
   }
 
   scheduleAt<A>(timeNs: number, fn: EventFn<A>, arg: A): TimerHandle {
-    if (!(timeNs >= this.time && timeNs < Infinity)) {
+    if (timeNs === this.time) return this.pushNow(fn as EventFn<unknown>, arg);
+    if (!(timeNs > this.time && timeNs < Infinity)) {
       throw new RangeError(`scheduler: time must be finite and >= now (${this.time} ns), got ${timeNs}`);
     }
     return this.push(timeNs, fn as EventFn<unknown>, arg);
@@ -229,7 +241,8 @@ export class VirtualScheduler implements Scheduler {
       throw new RangeError(`scheduler: sleep must be a finite number >= 0 ns, got ${ns}`);
     }
     return new Promise<undefined>((resolve) => {
-      this.push(this.time + ns, this.wake as EventFn<unknown>, resolve);
+      if (ns === 0) this.pushNow(this.wake as EventFn<unknown>, resolve);
+      else this.push(this.time + ns, this.wake as EventFn<unknown>, resolve);
     });
   }
 
@@ -288,17 +301,19 @@ export class VirtualScheduler implements Scheduler {
 
   async runUntil<T>(work: Promise<T>): Promise<T> {
     if (this.running) return work;
-    let settled = false;
+    // Read through a function: the flag flips inside callbacks, which control-flow narrowing cannot see.
+    let done = false;
     const mark = (): void => {
-      settled = true;
+      done = true;
     };
+    const settled = (): boolean => done;
     work.then(mark, mark);
     for (;;) {
-      await this.run({ stopWhen: () => settled });
-      if (settled) return work;
+      await this.run({ stopWhen: settled });
+      if (settled()) return work;
       // Idle: let work that settles through plain promise chains (no scheduler wakeup) finish.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (settled) return work;
+      if (settled()) return work;
       if (this.live === 0) {
         throw new Error('scheduler: deadlock: the awaited work never settles and no events are pending');
       }
@@ -371,6 +386,14 @@ export class VirtualScheduler implements Scheduler {
     fn(arg);
   }
 
+  /** Queues an event for now: it sorts after every event already queued (its sequence is the largest). */
+  private pushNow(fn: EventFn<unknown>, arg: unknown): HeapEvent {
+    const ev = new HeapEvent(this, this.time, this.seq++, fn, arg);
+    this.nowq[this.nowTail++] = ev;
+    this.live++;
+    return ev;
+  }
+
   private push(time: number, fn: EventFn<unknown>, arg: unknown): HeapEvent {
     const ev = new HeapEvent(this, time, this.seq++, fn, arg);
     const h = this.heap;
@@ -408,8 +431,18 @@ export class VirtualScheduler implements Scheduler {
   /** Pops the next live event not later than `until`, discarding cancelled ones. */
   private pop(until: number): HeapEvent | undefined {
     const h = this.heap;
+    const q = this.nowq;
     for (;;) {
       const top = h[0];
+      const head = this.nowHead < this.nowTail ? q[this.nowHead] : undefined;
+      if (head !== undefined && (top === undefined || before(head, top))) {
+        if (!head.done && head.time > until) return undefined;
+        q[this.nowHead] = undefined;
+        if (++this.nowHead === this.nowTail) this.nowHead = this.nowTail = 0;
+        if (!head.done) return head;
+        this.dead--;
+        continue;
+      }
       if (top === undefined) return undefined;
       if (!top.done && top.time > until) return undefined;
       const last = h.pop() as HeapEvent;
@@ -419,10 +452,18 @@ export class VirtualScheduler implements Scheduler {
     }
   }
 
-  /** Rebuilds the heap without cancelled events (Floyd's heapify, O(n)). */
+  /** Rebuilds the heap and the FIFO without cancelled events (Floyd's heapify, O(n)). */
   private compact(): void {
     const h = this.heap.filter((e) => !e.done);
     this.heap = h;
+    const q: (HeapEvent | undefined)[] = [];
+    for (let i = this.nowHead; i < this.nowTail; i++) {
+      const e = this.nowq[i] as HeapEvent;
+      if (!e.done) q.push(e);
+    }
+    this.nowq = q;
+    this.nowHead = 0;
+    this.nowTail = q.length;
     this.dead = 0;
     for (let i = (h.length >> 1) - 1; i >= 0; i--) this.siftDown(h[i] as HeapEvent, i, h.length);
   }

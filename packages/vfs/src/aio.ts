@@ -276,7 +276,8 @@ export class KioCtx {
 /** Models `aio_complete_rw()` (fs/aio.c): the `ki_complete` of every AIO read and write. */
 function aioCompleteRw(k: Kiocb, res: number): void {
   // container_of(iocb, struct aio_kiocb, rw): only aio requests carry this completion.
-  const req = (k as AioRw).req;
+  if (!(k instanceof AioRw)) throw new Error('aio_complete_rw: a kiocb that is not an aio request');
+  const req = k.req;
   if (res === -ERESTARTSYS) res = -EINTR;
   req.ctx.complete(req, res);
 }

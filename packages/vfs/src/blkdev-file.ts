@@ -152,9 +152,10 @@ async function blkdevRelease(inode: Inode): Promise<number> {
   return r;
 }
 
-/** Settles `v` (a value or a promise) through `then`, synchronously when it is a value. */
-function thenMaybe(v: number | Promise<number>, then: (r: number) => number | Promise<number>): number | Promise<number> {
-  return typeof v === 'number' ? then(v) : v.then(then);
+/** Gives back the part of `iter` clipped at the device's end, then passes `r` on. */
+function blkdevReexpand(iter: IovIter, shorted: number, r: number): number {
+  if (shorted > 0) iovIterReexpand(iter, iter.count + shorted);
+  return r;
 }
 
 /**
@@ -162,7 +163,7 @@ function thenMaybe(v: number | Promise<number>, then: (r: number) => number | Pr
  * range (`kiocb_write_and_wait()`) and runs block's `blkdev_direct_IO()`; the rest is `filemap_read()` on the
  * device's page cache.
  * @remarks With nothing cached in the range, a direct read is issued and (for an async kiocb) returns
- * `-EIOCBQUEUED` in the caller's turn, without a promise.
+ * `-EIOCBQUEUED` in the caller's turn, without a promise (and without allocating a continuation).
  */
 function blkdevReadIter(io: BufferedIo, iocb: Kiocb, iter: IovIter): number | Promise<number> {
   const bdev = iBdev(iocb.kiFilp.fInode);
@@ -175,26 +176,47 @@ function blkdevReadIter(io: BufferedIo, iocb: Kiocb, iter: IovIter): number | Pr
     shorted = iter.count - size;
     iovIterTruncate(iter, size);
   }
-  let count = iter.count;
-  const reexpand = (r: number): number => {
-    if (shorted > 0) iovIterReexpand(iter, iter.count + shorted);
-    return r;
-  };
-  if (count === 0) return reexpand(0);
-  if (!(iocb.kiFlags & IOCB_DIRECT)) return filemapRead(io, iocb, iter).then(reexpand);
-  const afterDirect = (ret: number): number | Promise<number> => {
-    // Synchronous: bytes, and kiPos is ours to move; asynchronous: -EIOCBQUEUED, block moves it.
-    if (ret > 0) {
-      iocb.kiPos += ret;
-      count -= ret;
-    }
-    if (ret !== -EIOCBQUEUED) iovIterRevert(iter, count - iter.count);
-    if (ret < 0 || count === 0) return reexpand(ret);
-    return filemapRead(io, iocb, iter, ret).then(reexpand);
-  };
-  return thenMaybe(kiocbWriteAndWait(iocb, count), (w) =>
-    w < 0 ? reexpand(w) : thenMaybe(blkdevDirectIO(iocb, iter, bdev), afterDirect),
-  );
+  const count = iter.count;
+  if (count === 0) return blkdevReexpand(iter, shorted, 0);
+  if (!(iocb.kiFlags & IOCB_DIRECT)) return filemapRead(io, iocb, iter).then((r) => blkdevReexpand(iter, shorted, r));
+  const w = kiocbWriteAndWait(iocb, count);
+  if (typeof w === 'number') return blkdevReadDirect(io, iocb, iter, bdev, count, shorted, w);
+  return w.then((r) => blkdevReadDirect(io, iocb, iter, bdev, count, shorted, r));
+}
+
+/** The direct part of {@link blkdevReadIter}, once the cached range is written back (`w` = its result). */
+function blkdevReadDirect(
+  io: BufferedIo,
+  iocb: Kiocb,
+  iter: IovIter,
+  bdev: BlockDevice,
+  count: number,
+  shorted: number,
+  w: number,
+): number | Promise<number> {
+  if (w < 0) return blkdevReexpand(iter, shorted, w);
+  const ret = blkdevDirectIO(iocb, iter, bdev);
+  if (typeof ret === 'number') return blkdevReadAfterDirect(io, iocb, iter, count, shorted, ret);
+  return ret.then((r) => blkdevReadAfterDirect(io, iocb, iter, count, shorted, r));
+}
+
+/** What {@link blkdevReadIter} does after `blkdev_direct_IO()` returned `ret`: the buffered rest, if any. */
+function blkdevReadAfterDirect(
+  io: BufferedIo,
+  iocb: Kiocb,
+  iter: IovIter,
+  count: number,
+  shorted: number,
+  ret: number,
+): number | Promise<number> {
+  // Synchronous: bytes, and kiPos is ours to move; asynchronous: -EIOCBQUEUED, block moves it.
+  if (ret > 0) {
+    iocb.kiPos += ret;
+    count -= ret;
+  }
+  if (ret !== -EIOCBQUEUED) iovIterRevert(iter, count - iter.count);
+  if (ret < 0 || count === 0) return blkdevReexpand(iter, shorted, ret);
+  return filemapRead(io, iocb, iter, ret).then((r) => blkdevReexpand(iter, shorted, r));
 }
 
 /**
@@ -203,19 +225,35 @@ function blkdevReadIter(io: BufferedIo, iocb: Kiocb, iter: IovIter): number | Pr
  * @returns bytes written, 0 (cached pages could not be dropped: buffered fallback), `-errno`, `-EIOCBQUEUED`
  */
 function blkdevDirectWrite(iocb: Kiocb, iter: IovIter, bdev: BlockDevice): number | Promise<number> {
-  let count = iter.count;
-  return thenMaybe(kiocbInvalidatePages(iocb, count), (inv) => {
-    if (inv < 0) return inv === -EBUSY ? 0 : inv;
-    return thenMaybe(blkdevDirectIO(iocb, iter, bdev), (written) => {
-      if (written > 0) {
-        kiocbInvalidatePostDirectWrite(iocb, count);
-        iocb.kiPos += written;
-        count -= written;
-      }
-      if (written !== -EIOCBQUEUED) iovIterRevert(iter, count - iter.count);
-      return written;
-    });
-  });
+  const count = iter.count;
+  const inv = kiocbInvalidatePages(iocb, count);
+  if (typeof inv === 'number') return blkdevDirectWriteInvalidated(iocb, iter, bdev, count, inv);
+  return inv.then((r) => blkdevDirectWriteInvalidated(iocb, iter, bdev, count, r));
+}
+
+/** The rest of {@link blkdevDirectWrite} once the cached range was invalidated (`inv` = its result). */
+function blkdevDirectWriteInvalidated(
+  iocb: Kiocb,
+  iter: IovIter,
+  bdev: BlockDevice,
+  count: number,
+  inv: number,
+): number | Promise<number> {
+  if (inv < 0) return inv === -EBUSY ? 0 : inv;
+  const written = blkdevDirectIO(iocb, iter, bdev);
+  if (typeof written === 'number') return blkdevDirectWritten(iocb, iter, count, written);
+  return written.then((r) => blkdevDirectWritten(iocb, iter, count, r));
+}
+
+/** The end of {@link blkdevDirectWrite}: invalidates again after a write, moves `kiPos`, gives back the rest. */
+function blkdevDirectWritten(iocb: Kiocb, iter: IovIter, count: number, written: number): number {
+  if (written > 0) {
+    kiocbInvalidatePostDirectWrite(iocb, count);
+    iocb.kiPos += written;
+    count -= written;
+  }
+  if (written !== -EIOCBQUEUED) iovIterRevert(iter, count - iter.count);
+  return written;
 }
 
 /**
@@ -237,16 +275,33 @@ function blkdevWriteIter(io: BufferedIo, iocb: Kiocb, iter: IovIter): number | P
     shorted = iter.count - size;
     iovIterTruncate(iter, size);
   }
-  const finish = (ret: number): number | Promise<number> => {
-    if (shorted > 0) iovIterReexpand(iter, iter.count + shorted);
-    if (ret > 0 && iocb.kiFlags & IOCB_DSYNC) return genericWriteSync(iocb, ret);
-    return ret;
-  };
-  if (!(iocb.kiFlags & IOCB_DIRECT)) return genericPerformWrite(io, iocb, iter).then(finish);
-  return thenMaybe(blkdevDirectWrite(iocb, iter, bdev), (ret) => {
-    if (ret >= 0 && iter.count > 0) return directWriteFallback(io, iocb, iter, ret).then(finish);
-    return finish(ret);
-  });
+  if (!(iocb.kiFlags & IOCB_DIRECT)) {
+    return genericPerformWrite(io, iocb, iter).then((r) => blkdevWriteFinish(iocb, iter, shorted, r));
+  }
+  const ret = blkdevDirectWrite(iocb, iter, bdev);
+  if (typeof ret === 'number') return blkdevWriteAfterDirect(io, iocb, iter, shorted, ret);
+  return ret.then((r) => blkdevWriteAfterDirect(io, iocb, iter, shorted, r));
+}
+
+/** What {@link blkdevWriteIter} does after the direct write returned `ret`: the buffered fallback, if any. */
+function blkdevWriteAfterDirect(
+  io: BufferedIo,
+  iocb: Kiocb,
+  iter: IovIter,
+  shorted: number,
+  ret: number,
+): number | Promise<number> {
+  if (ret >= 0 && iter.count > 0) {
+    return directWriteFallback(io, iocb, iter, ret).then((r) => blkdevWriteFinish(iocb, iter, shorted, r));
+  }
+  return blkdevWriteFinish(iocb, iter, shorted, ret);
+}
+
+/** The end of {@link blkdevWriteIter}: gives back the clipped part, then `generic_write_sync()`. */
+function blkdevWriteFinish(iocb: Kiocb, iter: IovIter, shorted: number, ret: number): number | Promise<number> {
+  if (shorted > 0) iovIterReexpand(iter, iter.count + shorted);
+  if (ret > 0 && iocb.kiFlags & IOCB_DSYNC) return genericWriteSync(iocb, ret);
+  return ret;
 }
 
 /**

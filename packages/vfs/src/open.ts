@@ -184,10 +184,17 @@ export async function doFilpOpen(ctx: NameiContext, path: string, flags: number,
 /**
  * Models `fput()` → `__fput()` (fs/file_table.c): drops a reference; the last one runs `release`.
  * @param f - the file
+ * @returns undefined when this was not the last reference (no allocation on the per-I/O path), else a promise
+ * settled when `release` has finished
  */
-export async function fput(f: File): Promise<void> {
-  if (--f.fCount > 0) return;
+export function fput(f: File): Promise<void> | undefined {
+  if (--f.fCount > 0) return undefined;
   if (f.fMode & FMODE_OPENED) f.fInode.iSb.sOpenFiles--;
+  return fputRelease(f);
+}
+
+/** The last reference's part of {@link fput}: the file's `release`. */
+async function fputRelease(f: File): Promise<void> {
   const fop = f.fOp;
   if (fop.release !== undefined) await fop.release(f.fInode, f);
 }

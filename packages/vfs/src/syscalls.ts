@@ -517,7 +517,8 @@ export class Syscalls {
     }
     const w = ctx.wait(minComplete);
     if (typeof w === 'number') return submitted > 0 ? submitted : w;
-    return w.then((r) => (submitted > 0 ? submitted : r));
+    // Only a wait that returned 0 sleeps: its result is the submit count, or 0.
+    return submitted > 0 ? w.then(() => submitted) : w;
   }
 
   /**

@@ -130,6 +130,8 @@ export class IoUringRings {
 /** One request: models `struct io_kiocb` (io_uring/io_uring.h) with its `io_rw` command. */
 class IoKiocb {
   readonly rw: IoRw;
+  /** The UBUF iterator of its last read or write, refilled by the next one (`struct io_async_rw`'s `iter`). */
+  iter: IovIter | undefined = undefined;
   userData = 0;
   flags = 0;
   file: File | undefined = undefined;
@@ -171,7 +173,9 @@ export class IoRingCtx {
   inflight = 0;
   private readonly pool: IoKiocb[] = [];
   private readonly overflow: IoUringCqe[] = [];
-  private waiter: { min: number; d: Deferred<undefined> } | undefined;
+  /** The task sleeping in `io_cqring_wait()`, resolved with 0 once `waiterMin` CQEs are ready. */
+  private waiter: Deferred<number> | undefined;
+  private waiterMin = 0;
   private drained: Deferred<undefined> | undefined;
   private dying = false;
 
@@ -229,9 +233,12 @@ export class IoRingCtx {
 
   private wake(): void {
     const w = this.waiter;
-    if (w !== undefined && (this.rings.cqReady >= w.min || this.dying)) {
+    if (w !== undefined && (this.rings.cqReady >= this.waiterMin || this.dying)) {
       this.waiter = undefined;
-      w.d.resolve(undefined);
+      // The woken task flushes the overflow list first thing (io_cqring_wait()); nothing can consume the CQ
+      // between this wakeup and that task running, so flushing here is the same.
+      this.flushOverflow();
+      w.resolve(0);
     }
     if (this.inflight === 0 && this.drained !== undefined) {
       const d = this.drained;
@@ -325,6 +332,7 @@ export class IoRingCtx {
     }
     const dir = write ? ITER_SOURCE : ITER_DEST;
     let iter: IovIter | number;
+    let ownIter = false;
     if (op === IORING_OP_READ_FIXED || op === IORING_OP_WRITE_FIXED) {
       const imu = this.bufTable.lookup(sqe.bufIndex, sqe.addr, sqe.len);
       if (typeof imu === 'number') return imu;
@@ -336,10 +344,14 @@ export class IoRingCtx {
       if (iov === undefined) return -EINVAL;
       iter = importIovec(dir, this.mm, iov, sqe.len);
     } else {
-      iter = importUbuf(dir, this.mm, sqe.addr, sqe.len);
+      // Refills the iov_iter of the request allocReq() hands out next (the pool's top; struct io_async_rw's
+      // iter): a completed request's, no longer in use.
+      iter = importUbuf(dir, this.mm, sqe.addr, sqe.len, this.pool[this.pool.length - 1]?.iter);
+      ownIter = true;
     }
     if (typeof iter === 'number') return iter;
     const req = this.allocReq(file, sqe);
+    if (ownIter) req.iter = iter;
     const k = req.rw;
     k.kiFilp = file;
     k.kiFlags = file.fIocbFlags;
@@ -392,12 +404,10 @@ export class IoRingCtx {
       // Nothing can ever complete: the kernel would sleep until a signal.
       return -EINTR;
     }
-    const d = this.k.scheduler.defer<undefined>();
-    this.waiter = { min: minComplete, d };
-    return d.promise.then(() => {
-      this.flushOverflow();
-      return 0;
-    });
+    const d = this.k.scheduler.defer<number>();
+    this.waiter = d;
+    this.waiterMin = minComplete;
+    return d.promise;
   }
 
   /**
@@ -469,7 +479,8 @@ function isFdArray(a: NonNullable<IoUringRegisterArg>): a is readonly number[] {
 /** Models `io_complete_rw()` (io_uring/rw.c): the `ki_complete` of io_uring reads and writes. */
 function ioCompleteRw(k: Kiocb, res: number): void {
   // cmd_to_io_kiocb(): only io_uring requests carry this completion.
-  const req = (k as IoRw).req;
+  if (!(k instanceof IoRw)) throw new Error('io_complete_rw: a kiocb that is not an io_uring request');
+  const req = k.req;
   if (res === -ERESTARTSYS) res = -EINTR;
   req.ctx.complete(req, res);
 }

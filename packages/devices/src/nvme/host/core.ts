@@ -198,7 +198,7 @@ export function nvmeSetupRw(
   cid: number,
 ): void {
   nvmeInitCmd(st, write ? nvme_cmd_write : nvme_cmd_read, nsid, cid);
-  setU64(st.cmdView, SQE.slba, rq.sector / 2 ** (lbaShift - 9));
+  setU64(st.cmdView, SQE.slba, rq.sector / (1 << (lbaShift - 9)));
   st.cmdView.setUint16(SQE.length, (rq.dataLen >>> lbaShift) - 1, true);
   let control = 0;
   if ((rq.cmdFlags & REQ_FUA) !== 0) control |= NVME_RW_FUA;
@@ -221,7 +221,7 @@ export function nvmeSetupWriteZeroes(
   cid: number,
 ): void {
   nvmeInitCmd(st, nvme_cmd_write_zeroes, nsid, cid);
-  setU64(st.cmdView, SQE.slba, rq.sector / 2 ** (lbaShift - 9));
+  setU64(st.cmdView, SQE.slba, rq.sector / (1 << (lbaShift - 9)));
   st.cmdView.setUint16(SQE.length, (rq.dataLen >>> lbaShift) - 1, true);
   st.cmdView.setUint16(SQE.control, (rq.cmdFlags & REQ_NOUNMAP) === 0 && deac ? NVME_WZ_DEAC : 0, true);
 }

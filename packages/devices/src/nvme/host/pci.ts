@@ -930,12 +930,12 @@ export class NvmeDev {
         for (let b = rq.bio; b !== undefined && n < NVME_DSM_MAX_RANGES; b = b.biNext) {
           lv.setUint32(n * 16, 0, true);
           lv.setUint32(n * 16 + 4, b.biIter.biSize >>> ns.lbaShift, true);
-          setU64(lv, n * 16 + 8, b.biIter.biSector / 2 ** (ns.lbaShift - 9));
+          setU64(lv, n * 16 + 8, b.biIter.biSector / (1 << (ns.lbaShift - 9)));
           n++;
         }
         if (n === 0) {
           lv.setUint32(4, rq.dataLen >>> ns.lbaShift, true);
-          setU64(lv, 8, rq.sector / 2 ** (ns.lbaShift - 9));
+          setU64(lv, 8, rq.sector / (1 << (ns.lbaShift - 9)));
           n = 1;
         }
         const block = (this.pagePool as DmaPool).alloc();

@@ -927,7 +927,7 @@ export class NvmeCtrl {
         const nlb = c.getUint16(SQE.length, true) + 1;
         const len = nlb << ns.lbaShift;
         const mdts = this.params.mdts;
-        if (mdts > 0 && len > PAGE_SIZE * 2 ** mdts) {
+        if (mdts > 0 && len > PAGE_SIZE * (1 << mdts)) {
           this.finishAfterOverhead(req, NVME_SC_INVALID_FIELD | NVME_STATUS_DNR);
           return;
         }
@@ -1023,7 +1023,7 @@ export class NvmeCtrl {
         req.sgOff = 0;
         req.dmaResult = 0;
         this.xfer = req;
-        ns.media.readSpans(req.slba * 2 ** shift, req.nlb << shift, this.toHostFn);
+        ns.media.readSpans(req.slba * (1 << shift), req.nlb << shift, this.toHostFn);
         if (req.dmaResult !== 0) req.status = NVME_SC_DATA_XFER_ERROR;
         return;
       case nvme_cmd_write:
@@ -1035,7 +1035,7 @@ export class NvmeCtrl {
         req.sgOff = 0;
         req.dmaResult = 0;
         this.xfer = req;
-        ns.media.writeSpans(req.slba * 2 ** shift, req.nlb << shift, this.fromHostFn);
+        ns.media.writeSpans(req.slba * (1 << shift), req.nlb << shift, this.fromHostFn);
         if (req.dmaResult !== 0) req.status = NVME_SC_DATA_XFER_ERROR;
         else {
           ns.clearUncorrectable(req.slba, req.nlb);
@@ -1054,7 +1054,7 @@ export class NvmeCtrl {
           return;
         }
         const media = new Uint8Array(len);
-        ns.media.read(req.slba * 2 ** shift, media, 0, len);
+        ns.media.read(req.slba * (1 << shift), media, 0, len);
         for (let i = 0; i < len; i++) {
           if (media[i] !== host[i]) {
             req.status = NVME_SC_COMPARE_FAILED | NVME_STATUS_DNR;
@@ -1064,10 +1064,10 @@ export class NvmeCtrl {
         return;
       }
       case nvme_cmd_write_zeroes:
-        ns.media.writeZeroes(req.slba * 2 ** shift, req.nlb << shift);
+        ns.media.writeZeroes(req.slba * (1 << shift), req.nlb << shift);
         ns.clearUncorrectable(req.slba, req.nlb);
         if ((req.cmd.getUint16(SQE.control, true) & NVME_WZ_DEAC) !== 0)
-          ns.media.discard(req.slba * 2 ** shift, req.nlb << shift);
+          ns.media.discard(req.slba * (1 << shift), req.nlb << shift);
         return;
       case nvme_cmd_write_uncor:
         ns.markUncorrectable(req.slba, req.nlb);
@@ -1089,7 +1089,7 @@ export class NvmeCtrl {
           const nlb = v.getUint32(i * 16 + 4, true);
           const slba = getU64(v, i * 16 + 8);
           if (nlb === 0 || !(slba >= 0) || slba + nlb > ns.nsze) continue; // QEMU skips bad ranges
-          ns.media.discard(slba * 2 ** shift, nlb << shift);
+          ns.media.discard(slba * (1 << shift), nlb << shift);
           ns.clearUncorrectable(slba, nlb);
         }
         return;
