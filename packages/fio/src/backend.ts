@@ -516,7 +516,7 @@ async function clearIoState(td: ThreadData): Promise<void> {
     f.fileOffset = getStartOffset(td, f);
     f.reset();
   }
-  if (td.o.randRepeatable) td.fillRandSeeds(() => 0n);
+  if (td.o.randRepeatable) td.fillRandSeeds(() => 0n, true);
 }
 
 /**
@@ -660,7 +660,10 @@ export async function runThreads(host: FioHost, list: FioJobList, hooks: RunHook
     if (tdIoengineFlagged(td, FIO_SYNCIO) && td.o.ioSubmitMode !== 'offload') td.o.iodepth = 1;
     td.ts.latencyDepth = td.o.iodepth;
     td.latencyQd = td.o.iodepth;
-    td.fillRandSeeds(() => BigInt(host.rng.nextU32()) * 0x100000000n + BigInt(host.rng.nextU32()));
+    td.fillRandSeeds(
+      () => BigInt(host.rng.nextU32()) * 0x100000000n + BigInt(host.rng.nextU32()),
+      td.o.randRepeatSeeded,
+    );
     // add_job(): rates, logs, steady state
     setupRate(td);
     setupLogs(td);

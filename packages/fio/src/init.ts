@@ -514,6 +514,8 @@ export class JobListBuilder {
       c.numjobs = 1;
       c.stonewall = false;
       c.newGroup = false;
+      // A clone is seeded from the fixed-up parent (get_new_job() copies it after fixup_options()).
+      c.randRepeatSeeded = c.randRepeatable;
       this.prevGroupJobs++;
       make(n, c);
     }
@@ -627,6 +629,8 @@ export function fixupOptions(o: ThreadOptions): void {
       'size',
     );
   }
+  // add_job() ran setup_random_seeds() before this: it saw randrepeat as the job gave it.
+  o.randRepeatSeeded = o.randRepeatable;
   if (o.randSeedSet) o.randRepeatable = false;
 }
 

@@ -289,11 +289,13 @@ export class ThreadData {
    * Models `setup_random_seeds()` + `td_fill_rand_seeds()` (init.c): fixed seeds from randseed (or fresh ones
    * when `randrepeat=0` without randseed), then every generator seeded from them.
    * @param fresh - source of fresh seeds for non-repeatable jobs
+   * @param repeatable - `rand_repeatable` at this point (see {@link ThreadOptions.randRepeatSeeded}): the
+   * offset generator then takes fio's fixed seed (`FIO_RANDSEED * thread_number`)
    */
-  fillRandSeeds(fresh: () => bigint): void {
+  fillRandSeeds(fresh: () => bigint, repeatable: boolean): void {
     const o = this.o;
     if (this.randSeeds.length === 0) {
-      if (!o.randRepeatable && !o.randSeedSet) {
+      if (!repeatable && !o.randSeedSet) {
         this.randSeeds = Array.from({ length: 21 }, () => fresh());
       } else {
         let seed = o.randSeed;
@@ -323,7 +325,7 @@ export class ThreadData {
     this.rwmixState.seed(s[FIO_RAND_MIX_OFF] as bigint);
     this.nextFileState.seed(s[FIO_RAND_FILE_OFF] as bigint);
     if (tdRandom(o)) {
-      if (o.randRepeatable) s[FIO_RAND_BLOCK_OFF] = BigInt.asUintN(64, FIO_RANDSEED * BigInt(this.threadNumber));
+      if (repeatable) s[FIO_RAND_BLOCK_OFF] = BigInt.asUintN(64, FIO_RANDSEED * BigInt(this.threadNumber));
       this.randomState.seed(s[FIO_RAND_BLOCK_OFF] as bigint);
       for (const st of this.seqRandState) st.seed(s[FIO_RAND_SEQ_RAND_READ_OFF] as bigint);
     }

@@ -206,6 +206,12 @@ export interface ThreadOptions {
   unlinkEachLoop: boolean;
   /** `randrepeat=`. */
   randRepeatable: boolean;
+  /**
+   * `rand_repeatable` as `setup_random_seeds()` saw it: `add_job()` seeds before `fixup_options()` clears
+   * randrepeat for a set randseed, so the first job of a section still takes fio's fixed offset seed, while its
+   * numjobs clones, copied from the fixed-up job, take the randseed-derived one.
+   */
+  randRepeatSeeded: boolean;
   /** `allrandrepeat=`. */
   allRandRepeatable: boolean;
   /** `randseed=`. */
@@ -472,6 +478,7 @@ export function defaultThreadOptions(): ThreadOptions {
     unlink: false,
     unlinkEachLoop: false,
     randRepeatable: true,
+    randRepeatSeeded: true,
     allRandRepeatable: false,
     randSeed: 0x89n,
     randSeedSet: false,
