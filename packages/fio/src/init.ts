@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { evaluateArithmeticExpression } from './expression.js';
-import { FioError } from './fio-error.js';
+import { FioError, UnsupportedOptionError } from './fio-error.js';
 import { findOption, handleOption, type FioOption } from './options.js';
 import { stripBlankEnd } from './parse.js';
 import { FIO_SS_RAMP_OVER } from './steadystate.js';
@@ -574,6 +574,11 @@ function jobFiles(o: ThreadOptions, jobname: string, sub: number): string[] {
  * @throws FioError for what fio rejects (`size too small`, `time_based requires a runtime`…)
  */
 export function fixupOptions(o: ThreadOptions): void {
+  // pvsync2's hipri is RWF_HIPRI, which the stack models (block clears REQ_POLLED on a queue without poll
+  // queues, as the default NVMe has); io_uring's is an IORING_SETUP_IOPOLL ring, which it does not.
+  if (o.engine.hipri && o.ioengine === 'io_uring') {
+    throw new UnsupportedOptionError('hipri', 'io_uring polled rings (IORING_SETUP_IOPOLL) are not modelled');
+  }
   if (tdRead(o)) o.overwrite = true;
   for (const d of [DDIR_READ, DDIR_WRITE, DDIR_TRIM] as const) {
     if (o.minBs[d] === 0) o.minBs[d] = o.bs[d];

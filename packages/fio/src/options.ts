@@ -1490,19 +1490,9 @@ export const fioOptions: readonly FioOption[] = [
   profileOpt('large-block-op-kbytes', 'act', 'int'),
   profileOpt('prep', 'act', 'str_set'),
   // ----- engine options ------------------------------------------------------------------------------------
-  boolOpt(
-    'hipri',
-    'Use polled IO completions',
-    (o, v) => {
-      if (v)
-        throw new UnsupportedOptionError(
-          'hipri',
-          'polled completions (RWF_HIPRI / IORING_SETUP_IOPOLL) are not modelled',
-        );
-      o.engine.hipri = v;
-    },
-    { engines: ['io_uring', 'pvsync2'] },
-  ),
+  // FIO_OPT_STR_SET in engines/io_uring.c and engines/sync.c; io_uring's (IORING_SETUP_IOPOLL) is refused by
+  // fixup_options(), once the engine is known.
+  setOpt('hipri', 'Use polled IO completions', (o, v) => (o.engine.hipri = v), { engines: ['io_uring', 'pvsync2'] }),
   unsupported('hipri_percentage', 'polled completions are not modelled', { type: 'int', engines: ['pvsync2'] }),
   unsupported('cmdprio_percentage', 'I/O priorities are not modelled', {
     type: 'int',

@@ -106,6 +106,15 @@ describe('parseOptions()', () => {
     expect(r.jobs.jobs[0]?.o.engine.fixedbufs).to.equal(true);
     expect(() => parseOptions(['--name=a', '--fixedbufs'], ctx())).to.throw(FioError, /io_uring/);
   });
+  it('hipri: RWF_HIPRI for pvsync2, refused for io_uring (IOPOLL rings)', () => {
+    const r = parseOptions(['--name=a', '--ioengine=pvsync2', '--hipri'], ctx());
+    expect(r.jobs.jobs[0]?.o.engine.hipri).to.equal(true);
+    expect(() => parseOptions(['--name=a', '--ioengine=io_uring', '--hipri'], ctx())).to.throw(
+      UnsupportedOptionError,
+      /'hipri'.*IORING_SETUP_IOPOLL/,
+    );
+    expect(() => parseOptions(['--name=a', '--ioengine=io_uring', '--hipri=0'], ctx())).not.to.throw();
+  });
   it('handles command options: --output-format, --section, --parse-only', () => {
     const r = parseOptions(
       ['--output-format=json,normal', '--section=b', '--parse-only', 'j.fio'],
