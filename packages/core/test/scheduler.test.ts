@@ -305,7 +305,7 @@ describe('VirtualScheduler', () => {
       expect(seen).to.deep.equal([100, 5_000]);
     });
 
-    it('propagates the work\'s rejection', async () => {
+    it("propagates the work's rejection", async () => {
       const s = new VirtualScheduler();
       const work = (async () => {
         await s.sleep(10);

@@ -117,7 +117,12 @@ export interface FioSyscalls {
   /** `io_uring_enter(2)`. */
   ioUringEnter(fd: number, toSubmit: number, minComplete: number, flags: number): number | Promise<number>;
   /** `io_uring_register(2)`. */
-  ioUringRegister(fd: number, opcode: number, arg: readonly Iovec[] | readonly number[] | undefined, nrArgs: number): number;
+  ioUringRegister(
+    fd: number,
+    opcode: number,
+    arg: readonly Iovec[] | readonly number[] | undefined,
+    nrArgs: number,
+  ): number;
 }
 
 /** A process fio runs in (vfs's `Process`). */

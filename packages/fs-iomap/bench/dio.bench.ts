@@ -19,12 +19,7 @@ interface Figures {
   readonly pinsPerIo: number;
 }
 
-async function phase(
-  m: Machine,
-  name: string,
-  ios: number,
-  io: (i: number) => Promise<number>,
-): Promise<Figures> {
+async function phase(m: Machine, name: string, ios: number, io: (i: number) => Promise<number>): Promise<Figures> {
   const pin0 = pins(m).acquired;
   const v0 = m.scheduler.now();
   const t0 = performance.now();
@@ -69,8 +64,12 @@ async function bench(configPin: boolean): Promise<Figures[]> {
     // Warm-up (JIT), not reported.
     await phase(m, 'warmup', 20000, () => p.sys.pread(fd, buf, 4096, (rnd() % blocks) * 4096));
     out.push(await phase(m, '4k randread', 40000, () => p.sys.pread(fd, buf, 4096, (rnd() % blocks) * 4096)));
-    out.push(await phase(m, '4k randwrite (overwrite)', 40000, () => p.sys.pwrite(fd, buf, 4096, (rnd() % blocks) * 4096)));
-    out.push(await phase(m, '4k read of a hole', 40000, () => p.sys.pread(fd, buf, 4096, FILE + (rnd() % blocks) * 4096)));
+    out.push(
+      await phase(m, '4k randwrite (overwrite)', 40000, () => p.sys.pwrite(fd, buf, 4096, (rnd() % blocks) * 4096)),
+    );
+    out.push(
+      await phase(m, '4k read of a hole', 40000, () => p.sys.pread(fd, buf, 4096, FILE + (rnd() % blocks) * 4096)),
+    );
     out.push(await phase(m, '1m seqread', 400, (i) => p.sys.pread(fd, buf, 1 << 20, (i % 16) << 20)));
     await run(m, () => p.sys.close(fd));
   } finally {

@@ -70,7 +70,7 @@ function mappingOf(inode: Inode): AddressSpace {
 }
 
 function bdevOfInode(inode: Inode, it?: IomapIter): BlockDevice {
-  const b = (it?.iomap.bdev ?? inode.iSb.sBdev);
+  const b = it?.iomap.bdev ?? inode.iSb.sBdev;
   if (b === undefined) throw new RangeError('iomap: buffered I/O on an inode without a block device');
   return b;
 }
@@ -488,7 +488,11 @@ function iomapWritepageMap(wpc: IomapWritepageCtx, pfn: number, index: number): 
  * @param ops - the file system's writeback operations
  * @returns 0 or the first `-errno`
  */
-export async function iomapWritepages(mapping: AddressSpace, wbc: WritebackControl, ops: IomapWritebackOps): Promise<number> {
+export async function iomapWritepages(
+  mapping: AddressSpace,
+  wbc: WritebackControl,
+  ops: IomapWritebackOps,
+): Promise<number> {
   const inode = mapping.host as Inode;
   const wpc: IomapWritepageCtx = {
     iomap: iomapNew(),

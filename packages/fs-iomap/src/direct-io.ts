@@ -107,10 +107,22 @@ export interface IomapDioCallSite {
  * zero page without a reference; holes and inline data are CPU copies.
  */
 export const iomapDioCallSites: readonly IomapDioCallSite[] = Object.freeze([
-  Object.freeze({ site: 'iomap_dio_bio_iter', acquires: 'bio_iov_iter_get_pages(): one pin (or ref) per page per bio', converted: true }),
-  Object.freeze({ site: 'iomap_dio_zero', acquires: 'nothing: the zero page, no reference, no BIO_PAGE_PINNED', converted: true }),
+  Object.freeze({
+    site: 'iomap_dio_bio_iter',
+    acquires: 'bio_iov_iter_get_pages(): one pin (or ref) per page per bio',
+    converted: true,
+  }),
+  Object.freeze({
+    site: 'iomap_dio_zero',
+    acquires: 'nothing: the zero page, no reference, no BIO_PAGE_PINNED',
+    converted: true,
+  }),
   Object.freeze({ site: 'iomap_dio_hole_iter', acquires: 'nothing: iov_iter_zero() CPU copy', converted: true }),
-  Object.freeze({ site: 'iomap_dio_inline_iter', acquires: 'nothing: copy_to_iter()/copy_from_iter() CPU copy', converted: true }),
+  Object.freeze({
+    site: 'iomap_dio_inline_iter',
+    acquires: 'nothing: copy_to_iter()/copy_from_iter() CPU copy',
+    converted: true,
+  }),
 ]);
 
 /**
@@ -157,7 +169,7 @@ export class IomapDio {
 }
 
 function memOf(it: IomapIter): IovMem | undefined {
-  const bdev = (it.iomap.bdev ?? it.inode.iSb.sBdev);
+  const bdev = it.iomap.bdev ?? it.inode.iSb.sBdev;
   return bdev?.bdDisk.blk;
 }
 
@@ -183,7 +195,12 @@ export function iomapDioComplete(dio: IomapDio): number | Promise<number> {
     ret = dio.size;
     if (offset + ret > dio.iSize && (dio.flags & IOMAP_DIO_WRITE) === 0) ret = dio.iSize - offset;
   }
-  if (dio.error === 0 && dio.size !== 0 && (dio.flags & IOMAP_DIO_WRITE) !== 0 && (dio.flags & IOMAP_DIO_NO_INVALIDATE) === 0) {
+  if (
+    dio.error === 0 &&
+    dio.size !== 0 &&
+    (dio.flags & IOMAP_DIO_WRITE) !== 0 &&
+    (dio.flags & IOMAP_DIO_NO_INVALIDATE) === 0
+  ) {
     kiocbInvalidatePostDirectWrite(iocb, dio.size);
   }
   inodeDioEnd(inode);
@@ -602,7 +619,9 @@ export function __iomapDioRw(
     }
     const r = kiocbInvalidatePages(iocb, len);
     if (typeof r !== 'number') {
-      return r.then((v: number) => (v !== 0 ? invalidateFailed(iocb, v) : dioSubmit(it, dio, iter, ops, dioFlags, wait)));
+      return r.then((v: number) =>
+        v !== 0 ? invalidateFailed(iocb, v) : dioSubmit(it, dio, iter, ops, dioFlags, wait),
+      );
     }
     if (r !== 0) return invalidateFailed(iocb, r);
   }

@@ -13,5 +13,8 @@ import { param } from '@stackemu/core';
  */
 export const fsIomapParamSpec = {
   /** Whether iomap's direct-I/O call site is declared converted to FOLL_PIN (default true). */
-  converted: param.bool(true, 'iomap DIO pins user pages (FOLL_PIN) when CONFIG_BLK_USE_PIN_USER_PAGES_FOR_DIO=y; false: FOLL_GET'),
+  converted: param.bool(
+    true,
+    'iomap DIO pins user pages (FOLL_PIN) when CONFIG_BLK_USE_PIN_USER_PAGES_FOR_DIO=y; false: FOLL_GET',
+  ),
 };

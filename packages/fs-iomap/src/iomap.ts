@@ -136,7 +136,16 @@ export interface Iomap {
  * @returns a hole of length 0
  */
 export function iomapNew(): Iomap {
-  return { addr: 0, offset: 0, length: 0, type: IOMAP_HOLE, flags: 0, bdev: undefined, inlineData: undefined, private: undefined };
+  return {
+    addr: 0,
+    offset: 0,
+    length: 0,
+    type: IOMAP_HOLE,
+    flags: 0,
+    bdev: undefined,
+    inlineData: undefined,
+    private: undefined,
+  };
 }
 
 /**
@@ -160,7 +169,14 @@ export interface IomapOps {
    * @returns 0, or `-errno` (`-ENOSPC`, `-EIO`, `-EAGAIN` with `IOMAP_NOWAIT`); a promise of it when the file
    * system must read metadata first
    */
-  iomapBegin(inode: Inode, pos: number, length: number, flags: number, iomap: Iomap, srcmap: Iomap): number | Promise<number>;
+  iomapBegin(
+    inode: Inode,
+    pos: number,
+    length: number,
+    flags: number,
+    iomap: Iomap,
+    srcmap: Iomap,
+  ): number | Promise<number>;
   /**
    * (optional) Commits and/or unreserves space reserved by `iomapBegin`; `written` bytes of the mapping were
    * processed. Called by {@link iomapIter} after each mapping.

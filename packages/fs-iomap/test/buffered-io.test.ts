@@ -7,7 +7,10 @@ import { anonMap, fileOf, hint, iomapfsMachine, pattern, pins, run, shutdown, sp
 const PROT_RW = 3;
 const MAP_SHARED = 0x01;
 
-async function withFs(opts: Parameters<typeof iomapfsMachine>[0], body: (p: Process, m: Machine) => Promise<void>): Promise<void> {
+async function withFs(
+  opts: Parameters<typeof iomapfsMachine>[0],
+  body: (p: Process, m: Machine) => Promise<void>,
+): Promise<void> {
   const m = await iomapfsMachine(opts);
   try {
     const p = spawn(m);
@@ -74,7 +77,9 @@ describe('iomap buffered I/O', () => {
       });
       expect(await p.sys.fsync(fd)).to.equal(0);
       sub?.unsubscribe();
-      const lastData = ops.map((o, i) => (o.startsWith('W') && !o.includes('M') ? i : -1)).reduce((x, y) => Math.max(x, y));
+      const lastData = ops
+        .map((o, i) => (o.startsWith('W') && !o.includes('M') ? i : -1))
+        .reduce((x, y) => Math.max(x, y));
       const firstMeta = ops.findIndex((o) => o.includes('M'));
       const flush = ops.findIndex((o) => o.startsWith('F'));
       expect(lastData, ops.join(',')).to.be.at.least(0);

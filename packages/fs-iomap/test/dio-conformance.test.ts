@@ -63,7 +63,15 @@ function rwIter(m: Machine, file: File, iter: IovIter, rw: 0 | 1, pos: number, o
   );
 }
 
-function rwUser(m: Machine, file: File, mm: DioKitMm, rw: 0 | 1, iov: readonly Iovec[], pos: number, opts?: DioIoOpts): Promise<number> {
+function rwUser(
+  m: Machine,
+  file: File,
+  mm: DioKitMm,
+  rw: 0 | 1,
+  iov: readonly Iovec[],
+  pos: number,
+  opts?: DioIoOpts,
+): Promise<number> {
   const iter = importIovec(rw === 0 ? 0 : 1, mm as never, iov, iov.length);
   if (typeof iter === 'number') return Promise.resolve(iter);
   return rwIter(m, file, iter, rw, pos, opts);

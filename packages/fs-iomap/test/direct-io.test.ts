@@ -4,7 +4,18 @@ import { NvmeDevices } from '@stackemu/devices';
 import { EIOCBQUEUED } from '@stackemu/core';
 import { ITER_DEST, importUbuf } from '@stackemu/block';
 import { PAGECACHE_TAG_DIRTY, Sanitizer, filemapTaggedIndexes } from '@stackemu/mm';
-import { FALLOC_FL_KEEP_SIZE, Kiocb, O_CREAT, O_DIRECT, O_DSYNC, O_RDWR, O_TRUNC, callRwIter, emptyStat, type Process } from '@stackemu/vfs';
+import {
+  FALLOC_FL_KEEP_SIZE,
+  Kiocb,
+  O_CREAT,
+  O_DIRECT,
+  O_DSYNC,
+  O_RDWR,
+  O_TRUNC,
+  callRwIter,
+  emptyStat,
+  type Process,
+} from '@stackemu/vfs';
 import { iomapfsI } from '@stackemu/fs-iomap';
 import { anonMap, at, fileOf, hint, iomapfsMachine, pattern, pins, run, shutdown, spawn } from './helpers/machine.js';
 
@@ -237,7 +248,7 @@ describe('iomapDioRw()', () => {
       expect(peek(p, buf, 4096)).to.deep.equal(pattern(8, 8192).subarray(0, 4096));
     }));
 
-  it('returns the failed bio\'s error for a large DIO, releasing every pin (spec A16)', () =>
+  it("returns the failed bio's error for a large DIO, releasing every pin (spec A16)", () =>
     withFs({}, async (p, m) => {
       const fd = await p.sys.open('/e', O_CREAT | O_RDWR | O_DIRECT);
       const buf = anon(p, 1 << 20);
@@ -323,7 +334,12 @@ describe('iomapDioRw()', () => {
       expect(filemapTaggedIndexes(mapping, PAGECACHE_TAG_DIRTY)).to.deep.equal([0, 1, 2, 3]);
       const d = delta(m, before);
       expect(d).to.deep.equal({ acquired: 4, released: 4 });
-      expect(san.findings().slice(findings0).map((f) => f.kind)).to.deep.equal([]);
+      expect(
+        san
+          .findings()
+          .slice(findings0)
+          .map((f) => f.kind),
+      ).to.deep.equal([]);
       expect(await p.sys.fsync(fa)).to.equal(0);
       const rbuf = anonMap(p, len);
       expect(await p.sys.pread(fa, rbuf, len, 0)).to.equal(len);

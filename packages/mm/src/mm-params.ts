@@ -38,7 +38,12 @@ export const mmParamSpec = {
     'CPU copy bandwidth in bytes/s charged to buffered reads and writes (user <-> page cache); 0 = free',
   ),
   /** Models `vm.dirty_ratio`. */
-  dirty_ratio: param.int(20, 'percent of dirtyable memory dirty at which writers are throttled (vm.dirty_ratio)', 1, 100),
+  dirty_ratio: param.int(
+    20,
+    'percent of dirtyable memory dirty at which writers are throttled (vm.dirty_ratio)',
+    1,
+    100,
+  ),
 } as const;
 
 /** Parsed values of {@link mmParamSpec}. */

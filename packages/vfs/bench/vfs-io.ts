@@ -37,7 +37,6 @@ import {
 import { memfsPlugin } from '../test/support/memfs.js';
 import { ramdiskPlugin } from '../test/support/ramdisk.js';
 
-
 /** A filesystem whose O_DIRECT reads complete at once without touching memory (vfs cost only). */
 const fastfs: FileSystemType = {
   name: 'fastfs',
@@ -96,7 +95,14 @@ const machine: Machine = await createMachine(
       },
     ],
   },
-  [mmPlugin, blockPlugin, ramdiskPlugin([{ sizeBytes: 64 << 20, latencyNs: 0 }]), memfsPlugin({ readNs: 0, dioNs: 0 }), fastfsPlugin, vfsPlugin],
+  [
+    mmPlugin,
+    blockPlugin,
+    ramdiskPlugin([{ sizeBytes: 64 << 20, latencyNs: 0 }]),
+    memfsPlugin({ readNs: 0, dioNs: 0 }),
+    fastfsPlugin,
+    vfsPlugin,
+  ],
   { logger: createLogger({ level: 'silent' }) },
 );
 const sched = machine.scheduler;

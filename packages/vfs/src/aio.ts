@@ -124,7 +124,7 @@ export class KioCtx {
 
   private wake(): void {
     const avail = this.available;
-    for (let i = 0; i < this.waiters.length; ) {
+    for (let i = 0; i < this.waiters.length;) {
       const w = this.waiters[i] as Waiter;
       if (avail >= w.minNr || this.dead) {
         this.waiters.splice(i, 1);
@@ -201,7 +201,8 @@ export class KioCtx {
    */
   submitOne(fds: FdTable, mm: MmStruct, iocb: Iocb): number {
     if (iocb.aioFlags & IOCB_FLAG_RESFD) return -EINVAL; // eventfd completion is not modelled
-    if (iocb.aioNbytes < 0 || !Number.isSafeInteger(iocb.aioNbytes) || !Number.isSafeInteger(iocb.aioBuf)) return -EINVAL;
+    if (iocb.aioNbytes < 0 || !Number.isSafeInteger(iocb.aioNbytes) || !Number.isSafeInteger(iocb.aioBuf))
+      return -EINVAL;
     const file = fds.get(iocb.aioFildes);
     if (file === undefined) return -EBADF;
     const req = this.allocReq(file);
@@ -281,4 +282,3 @@ function aioCompleteRw(k: Kiocb, res: number): void {
   if (res === -ERESTARTSYS) res = -EINTR;
   req.ctx.complete(req, res);
 }
-

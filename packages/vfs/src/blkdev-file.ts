@@ -42,7 +42,14 @@ import {
   type BufferedIo,
 } from './filemap.js';
 import type { Inode } from './inode.js';
-import { PAGE_SIZE, type AddressSpace, type AddressSpaceOperations, type BlockDevice, type IovIter, type PhysMem } from './internal/deps.js';
+import {
+  PAGE_SIZE,
+  type AddressSpace,
+  type AddressSpaceOperations,
+  type BlockDevice,
+  type IovIter,
+  type PhysMem,
+} from './internal/deps.js';
 import { truncateInodePagesFinal } from './internal/truncate.js';
 import { IOCB_DIRECT, IOCB_DSYNC, IOCB_NOWAIT, type Kiocb } from './kiocb.js';
 import { genericFileLlseekSize } from './read-write.js';

@@ -161,7 +161,9 @@ export function kiocbInvalidatePages(iocb: Kiocb, count: number): number | Promi
   const last = Math.floor(end / PAGE_SIZE);
   if (!filemapRangeNeedsWriteback(mapping, start, end)) return invalidateInodePages2Range(mapping, first, last);
   if (iocb.kiFlags & IOCB_NOWAIT) return -EAGAIN;
-  return filemapWriteAndWaitRange(mapping, start, end).then((r) => (r < 0 ? r : invalidateInodePages2Range(mapping, first, last)));
+  return filemapWriteAndWaitRange(mapping, start, end).then((r) =>
+    r < 0 ? r : invalidateInodePages2Range(mapping, first, last),
+  );
 }
 
 /**
@@ -175,7 +177,12 @@ export function kiocbInvalidatePages(iocb: Kiocb, count: number): number | Promi
  * @returns bytes, `-errno` (`-EINVAL`, `-EAGAIN`, `-EFAULT`, `-EIO`), or `-EIOCBQUEUED` from a queued
  * direct read
  */
-export async function genericFileReadIter(io: BufferedIo, iocb: Kiocb, iter: IovIter, directIO?: DirectIoFn): Promise<number> {
+export async function genericFileReadIter(
+  io: BufferedIo,
+  iocb: Kiocb,
+  iter: IovIter,
+  directIO?: DirectIoFn,
+): Promise<number> {
   let count = iter.count;
   if (count === 0) return 0;
   let retval = 0;
@@ -221,7 +228,13 @@ export function genericWriteChecks(iocb: Kiocb, iter: IovIter): number {
  * `owner`; a folio the write covers only partly is read in when it lies inside EOF and zeroed when beyond.
  * @returns the pfn (locked, referenced), or `-errno` (`-ENOMEM`, the `readFolio` error)
  */
-async function writeBegin(io: BufferedIo, mapping: AddressSpace, iocb: Kiocb, pos: number, len: number): Promise<number> {
+async function writeBegin(
+  io: BufferedIo,
+  mapping: AddressSpace,
+  iocb: Kiocb,
+  pos: number,
+  len: number,
+): Promise<number> {
   const physMem = io.up.physMem;
   const index = Math.floor(pos / PAGE_SIZE);
   const off = pos % PAGE_SIZE;
@@ -331,7 +344,11 @@ export async function genericWriteSync(iocb: Kiocb, count: number): Promise<numb
  */
 export function kiocbInvalidatePostDirectWrite(iocb: Kiocb, count: number): void {
   const pos = iocb.kiPos;
-  invalidateInodePages2Range(iocb.kiFilp.fMapping, Math.floor(pos / PAGE_SIZE), Math.floor((pos + count - 1) / PAGE_SIZE));
+  invalidateInodePages2Range(
+    iocb.kiFilp.fMapping,
+    Math.floor(pos / PAGE_SIZE),
+    Math.floor((pos + count - 1) / PAGE_SIZE),
+  );
 }
 
 /**
@@ -376,7 +393,12 @@ export async function genericFileDirectWrite(iocb: Kiocb, iter: IovIter, directI
  * @returns bytes written, `-errno` (`-EINVAL`, `-EFBIG`, `-EFAULT`, `-EAGAIN`, `-EIO`), or `-EIOCBQUEUED`
  * from a queued direct write
  */
-export async function genericFileWriteIter(io: BufferedIo, iocb: Kiocb, iter: IovIter, directIO?: DirectIoFn): Promise<number> {
+export async function genericFileWriteIter(
+  io: BufferedIo,
+  iocb: Kiocb,
+  iter: IovIter,
+  directIO?: DirectIoFn,
+): Promise<number> {
   const ok = genericWriteChecks(iocb, iter);
   if (ok <= 0) return ok;
   let r: number;
@@ -405,7 +427,12 @@ export async function genericFileWriteIter(io: BufferedIo, iocb: Kiocb, iter: Io
  * @returns the total written, or the direct part (or the error, if it did nothing) when the buffered part
  * or its writeback failed
  */
-export async function directWriteFallback(io: BufferedIo, iocb: Kiocb, iter: IovIter, directWritten: number): Promise<number> {
+export async function directWriteFallback(
+  io: BufferedIo,
+  iocb: Kiocb,
+  iter: IovIter,
+  directWritten: number,
+): Promise<number> {
   const start = iocb.kiPos;
   const buffered = await genericPerformWrite(io, iocb, iter);
   if (buffered <= 0) return directWritten > 0 ? directWritten : buffered;

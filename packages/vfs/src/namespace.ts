@@ -29,7 +29,13 @@ export class MountTable {
    * @param mntFlags - `MNT_*`
    * @returns the new mount
    */
-  attach(sb: SuperBlock, target: string, parent: VfsMount | undefined, mountpoint: Dentry | undefined, mntFlags: number): VfsMount {
+  attach(
+    sb: SuperBlock,
+    target: string,
+    parent: VfsMount | undefined,
+    mountpoint: Dentry | undefined,
+    mntFlags: number,
+  ): VfsMount {
     const root = sb.sRoot;
     if (root === undefined) throw new Error(`vfs: superblock ${sb.sId} has no root dentry`);
     const mnt: VfsMount = { mntRoot: root, mntSb: sb, mntMountpoint: mountpoint, mntParent: parent, target, mntFlags };

@@ -277,4 +277,3 @@ export async function vfsFallocate(f: File | undefined, mode: number, offset: nu
   if (fop.fallocate === undefined) return -EOPNOTSUPP;
   return fop.fallocate(f, mode, offset, len);
 }
-

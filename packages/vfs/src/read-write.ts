@@ -151,7 +151,13 @@ export function vfsSetpos(file: File, offset: number, maxsize: number): number {
  * @param eof - the end of file (`i_size`)
  * @returns the new position, or `-EINVAL`, `-ENXIO` (SEEK_DATA/SEEK_HOLE at or past EOF)
  */
-export function genericFileLlseekSize(file: File, offset: number, whence: number, maxsize: number, eof: number): number {
+export function genericFileLlseekSize(
+  file: File,
+  offset: number,
+  whence: number,
+  maxsize: number,
+  eof: number,
+): number {
   switch (whence) {
     case SEEK_SET:
       break;

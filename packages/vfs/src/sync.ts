@@ -13,7 +13,12 @@ import type { File } from './file.js';
  * @param datasync - `fdatasync` semantics (skip metadata not needed to read the data back)
  * @returns 0, or `-EBADF`, `-EINVAL` (the file has no `fsync`), the filesystem's (`-EIO`)
  */
-export async function vfsFsyncRange(file: File | undefined, start: number, end: number, datasync: boolean): Promise<number> {
+export async function vfsFsyncRange(
+  file: File | undefined,
+  start: number,
+  end: number,
+  datasync: boolean,
+): Promise<number> {
   if (file === undefined) return -EBADF;
   const fop = file.fOp;
   if (fop.fsync === undefined) return -EINVAL;

@@ -43,7 +43,6 @@ import type { Iocb, IoEvent, Iovec } from './uapi/aio-abi.js';
 import { IORING_ENTER_GETEVENTS, type IoUringParams } from './uapi/io-uring.js';
 import { S_IFDIR, sIsDir, type Stat } from './uapi/stat.js';
 
-
 /** Completion callback of {@link Syscalls.submitRw}: bytes or `-errno`. */
 export type RwDone = (res: number) => void;
 
@@ -444,7 +443,13 @@ export class Syscalls {
    * @param timeoutNs - virtual-time timeout; undefined waits forever, 0 polls
    * @returns events reaped, or `-EINVAL` (bad context, `minNr > nr`, negatives)
    */
-  ioGetevents(ctxId: number, minNr: number, nr: number, events: IoEvent[], timeoutNs?: number): number | Promise<number> {
+  ioGetevents(
+    ctxId: number,
+    minNr: number,
+    nr: number,
+    events: IoEvent[],
+    timeoutNs?: number,
+  ): number | Promise<number> {
     if (minNr > nr || minNr < 0 || nr < 0) return -EINVAL;
     const ctx = this.proc.aioCtxs.get(ctxId);
     if (ctx === undefined) return -EINVAL;
@@ -474,7 +479,15 @@ export class Syscalls {
     const r = ioUringCheckParams(entries, params);
     if (r < 0) return r;
     const fdHint = this.proc.files.count;
-    const ctx = new IoRingCtx(this.k, this.proc.mm, this.proc.files, params.flags, params.sqEntries, params.cqEntries, `pid ${this.proc.pid} ring ${fdHint}`);
+    const ctx = new IoRingCtx(
+      this.k,
+      this.proc.mm,
+      this.proc.files,
+      params.flags,
+      params.sqEntries,
+      params.cqEntries,
+      `pid ${this.proc.pid} ring ${fdHint}`,
+    );
     const f = this.k.anonInodeGetfile('[io_uring]', ioUringFops, ctx);
     const fd = this.proc.files.install(f);
     if (fd < 0) void fput(f);
@@ -546,4 +559,3 @@ export class Syscalls {
     return this.fget(fd);
   }
 }
-

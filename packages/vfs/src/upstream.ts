@@ -49,9 +49,20 @@ export interface Upstream {
   /** Legacy table member (optional, not called by the vfs): mm's `Mm.createMm()`. */
   createMm?(): MmStruct;
   /** Legacy table member (optional, not called by the vfs): mm's `Mm.createAddressSpace()`. */
-  createAddressSpace?(aops: AddressSpaceOperations, host: unknown, opts?: { readonly size?: () => number }): AddressSpace;
+  createAddressSpace?(
+    aops: AddressSpaceOperations,
+    host: unknown,
+    opts?: { readonly size?: () => number },
+  ): AddressSpace;
   /** Legacy table member (optional, not called by the vfs): mm's `Gup.pinUserPagesFast()`. */
-  pinUserPagesFast?(mm: MmStruct, start: number, nrPages: number, gupFlags: number, pages: number[], owner?: RefOwner): number;
+  pinUserPagesFast?(
+    mm: MmStruct,
+    start: number,
+    nrPages: number,
+    gupFlags: number,
+    pages: number[],
+    owner?: RefOwner,
+  ): number;
   /** Legacy table member (optional, not called by the vfs): mm's `Gup.unpinUserPages()`. */
   unpinUserPages?(pages: readonly number[], n: number, owner?: RefOwner): void;
   /** Legacy table member (optional, not called by the vfs): mm's `filemapReadFolio()` without a reference. */

@@ -41,7 +41,8 @@ function parseMounts(raw: unknown): readonly MountEntry[] | ParamProblem {
     const mkfs = o['mkfs'] ?? false;
     const ro = o['readonly'] ?? false;
     const options = o['options'] ?? '';
-    if (typeof mkfs !== 'boolean' || typeof ro !== 'boolean') return param.problem(`entry ${i}: mkfs and readonly are booleans`);
+    if (typeof mkfs !== 'boolean' || typeof ro !== 'boolean')
+      return param.problem(`entry ${i}: mkfs and readonly are booleans`);
     if (typeof options !== 'string') return param.problem(`entry ${i}: options must be a string`);
     out.push({ source, target, fstype, mkfs, options, readonly: ro });
   }
@@ -101,4 +102,3 @@ export const vfsPlugin = definePlugin({
     await ctx.container.get<VfsImpl>(Vfs).shutdown();
   },
 });
-

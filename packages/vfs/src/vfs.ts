@@ -146,7 +146,11 @@ export class VfsImpl implements Vfs, VfsKernel {
     bdevFops: FileOperations,
   ) {
     const registry = up.blk.registry;
-    this.builtin = [rootfsType, devtmpfsType(bdevFops, blkdevAops(up.physMem), (n) => registry.lookup(n)), anonInodefsType];
+    this.builtin = [
+      rootfsType,
+      devtmpfsType(bdevFops, blkdevAops(up.physMem), (n) => registry.lookup(n)),
+      anonInodefsType,
+    ];
     this.mappings = {
       createMapping: (aops: AddressSpaceOperations | undefined, host: Inode): AddressSpace =>
         this.up.mmService.createAddressSpace(aops ?? eioAops, host, { size: () => host.iSize }),
@@ -188,7 +192,14 @@ export class VfsImpl implements Vfs, VfsKernel {
     const devType = this.builtin[1] as FileSystemType;
     const dev = await devType.mount('devtmpfs', 0, '', this.fc);
     if (typeof dev === 'number') throw new Errno(dev, 'vfs: cannot mount devtmpfs');
-    this.dev = { mntRoot: dev.sRoot as NonNullable<typeof dev.sRoot>, mntSb: dev, mntMountpoint: undefined, mntParent: undefined, target: '/dev', mntFlags: 0 };
+    this.dev = {
+      mntRoot: dev.sRoot as NonNullable<typeof dev.sRoot>,
+      mntSb: dev,
+      mntMountpoint: undefined,
+      mntParent: undefined,
+      target: '/dev',
+      mntFlags: 0,
+    };
     const anon = await anonInodefsType.mount('anon_inodefs', 0, '', this.fc);
     if (typeof anon === 'number') throw new Errno(anon, 'vfs: cannot mount anon_inodefs');
     this.anonRoot = anon.sRoot?.dInode;
@@ -197,7 +208,7 @@ export class VfsImpl implements Vfs, VfsKernel {
   anonInodeGetfile(name: string, fops: FileOperations, priv: unknown): File {
     const inode = this.anonRoot;
     if (inode === undefined) throw new Errno(EINVAL, `vfs: ${name} before vfs init`);
-    const dentry = (inode.iSb.sRoot as NonNullable<typeof inode.iSb.sRoot>);
+    const dentry = inode.iSb.sRoot as NonNullable<typeof inode.iSb.sRoot>;
     const f = new File({ mnt: undefined, dentry }, inode, FMODE_READ | FMODE_WRITE, 0o2);
     f.fOp = fops;
     f.privateData = priv;
@@ -230,7 +241,12 @@ export class VfsImpl implements Vfs, VfsKernel {
     const sb = await type.mount(source, flags, data, this.fc);
     if (typeof sb === 'number') return sb;
     if (sb.sRoot === undefined) throw new Errno(EINVAL, `vfs: ${fstype} mount of ${source} returned no root`);
-    const abs = '/' + target.split('/').filter((c) => c !== '' && c !== '.').join('/');
+    const abs =
+      '/' +
+      target
+        .split('/')
+        .filter((c) => c !== '' && c !== '.')
+        .join('/');
     this.mounts_.attach(sb, abs, p.mnt, p.dentry, flags & MS_RDONLY ? MNT_READONLY : 0);
     return 0;
   }
@@ -313,4 +329,3 @@ export class VfsImpl implements Vfs, VfsKernel {
     }
   }
 }
-

@@ -34,7 +34,12 @@ describe('libaio (fs/aio.c)', () => {
     const fd = await run(() => p.sys.open('/f', O_CREAT | O_RDWR | O_DIRECT));
     const ctx = p.sys.ioSetup(4);
     const t0 = machine.scheduler.now();
-    expect(p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PWRITE, fd, src, 4096, 0, 11), iocb(IOCB_CMD_PWRITE, fd, src + 4096, 4096, 4096, 12)])).to.equal(2);
+    expect(
+      p.sys.ioSubmit(ctx, [
+        iocb(IOCB_CMD_PWRITE, fd, src, 4096, 0, 11),
+        iocb(IOCB_CMD_PWRITE, fd, src + 4096, 4096, 4096, 12),
+      ]),
+    ).to.equal(2);
     const ev: IoEvent[] = [];
     expect(p.sys.ioGetevents(ctx, 0, 4, ev, 0)).to.equal(0); // nothing yet
     expect(await run(() => p.sys.ioGetevents(ctx, 2, 4, ev))).to.equal(2);
@@ -129,7 +134,9 @@ describe('libaio (fs/aio.c)', () => {
     const a = r.buf(4096);
     const fd = await run(() => p.sys.open('/f', O_CREAT | O_RDWR | O_DIRECT));
     const ctx = p.sys.ioSetup(4);
-    expect(p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_FSYNC, fd, 0, 0, 0, 7), iocb(IOCB_CMD_PREAD, fd, a, 512, 0, 8)])).to.equal(2);
+    expect(
+      p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_FSYNC, fd, 0, 0, 0, 7), iocb(IOCB_CMD_PREAD, fd, a, 512, 0, 8)]),
+    ).to.equal(2);
     let destroyed = false;
     const d = p.sys.ioDestroy(ctx).then((x) => {
       destroyed = true;

@@ -62,7 +62,7 @@ describe('blkdevFops (/dev/<disk>, block/fops.c)', () => {
     expect(r.sanitizer.findings()).to.deep.equal([]);
   });
 
-  it('runs buffered I/O through the block device\'s page cache (def_blk_aops), coherent with O_DIRECT', async () => {
+  it("runs buffered I/O through the block device's page cache (def_blk_aops), coherent with O_DIRECT", async () => {
     const r = await rig();
     const { p, run, disks } = r;
     const store = disks[0]?.store ?? new Uint8Array(0);

@@ -29,7 +29,7 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a).equals(Buffer.from(b));
 }
 
-describe('generic buffered I/O on mm\'s page cache (mm/filemap.c)', () => {
+describe("generic buffered I/O on mm's page cache (mm/filemap.c)", () => {
   it('genericFileWriteIter() dirties the page cache and extends i_size; fsync writes it back', async () => {
     const r = await rig();
     const data = pattern(3, 6000);
@@ -236,10 +236,24 @@ describe('generic buffered I/O on mm\'s page cache (mm/filemap.c)', () => {
       | { readonly op: 'fsync' | 'drop' };
     const sector = (n: number): number => n * 512;
     const cmd: fc.Arbitrary<Cmd> = fc.oneof(
-      fc.record({ op: fc.constant('write' as const), off: fc.nat(32768), len: fc.integer({ min: 1, max: 9000 }), seed: fc.nat() }),
-      fc.record({ op: fc.constant('dwrite' as const), off: fc.nat(64).map(sector), len: fc.integer({ min: 1, max: 16 }).map(sector), seed: fc.nat() }),
+      fc.record({
+        op: fc.constant('write' as const),
+        off: fc.nat(32768),
+        len: fc.integer({ min: 1, max: 9000 }),
+        seed: fc.nat(),
+      }),
+      fc.record({
+        op: fc.constant('dwrite' as const),
+        off: fc.nat(64).map(sector),
+        len: fc.integer({ min: 1, max: 16 }).map(sector),
+        seed: fc.nat(),
+      }),
       fc.record({ op: fc.constant('read' as const), off: fc.nat(40000), len: fc.integer({ min: 1, max: 9000 }) }),
-      fc.record({ op: fc.constant('dread' as const), off: fc.nat(80).map(sector), len: fc.integer({ min: 1, max: 16 }).map(sector) }),
+      fc.record({
+        op: fc.constant('dread' as const),
+        off: fc.nat(80).map(sector),
+        len: fc.integer({ min: 1, max: 16 }).map(sector),
+      }),
       fc.record({ op: fc.constant('truncate' as const), size: fc.nat(40000) }),
       fc.record({ op: fc.constant('fsync' as const) }),
       fc.record({ op: fc.constant('drop' as const) }),
@@ -337,4 +351,3 @@ describe('on-demand readahead (mm/readahead.c)', () => {
     expect(memFile(r, fd).reads).to.equal(5);
   });
 });
-

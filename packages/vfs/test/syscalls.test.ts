@@ -181,7 +181,16 @@ describe('Syscalls', () => {
         expect(await p.sys.pwritev(fd, iov, 0)).to.equal(5);
         expect(await p.sys.preadv2(fd, [{ iovBase: c, iovLen: 5 }], 0, 0)).to.equal(5);
         expect([...peek(c, 5)]).to.deep.equal([1, 2, 3, 4, 5]);
-        expect(await p.sys.preadv(fd, [{ iovBase: c, iovLen: 1 }, { iovBase: c + 100, iovLen: 4 }], 0)).to.equal(5);
+        expect(
+          await p.sys.preadv(
+            fd,
+            [
+              { iovBase: c, iovLen: 1 },
+              { iovBase: c + 100, iovLen: 4 },
+            ],
+            0,
+          ),
+        ).to.equal(5);
         expect([...peek(c + 100, 4)]).to.deep.equal([2, 3, 4, 5]);
         expect(await p.sys.preadv2(fd, iov, 0, 0x100)).to.equal(-EOPNOTSUPP);
         expect(await p.sys.preadv2(fd, iov, 0, RWF_NOWAIT)).to.equal(-EOPNOTSUPP); // no FMODE_NOWAIT

@@ -54,13 +54,21 @@ describe('vfsPlugin', () => {
   it('rejects malformed mounts and reports a failed mount naming it', async () => {
     const base = [{ name: 'mm' }, { name: 'block' }, { name: 'ramdisk' }, { name: 'memfs' }];
     try {
-      await createMachine({ plugins: [...base, { name: 'vfs', params: { mounts: [{ source: 'a', target: 'rel', fstype: 'memfs' }] } }] }, catalogue(), { logger: log });
+      await createMachine(
+        { plugins: [...base, { name: 'vfs', params: { mounts: [{ source: 'a', target: 'rel', fstype: 'memfs' }] } }] },
+        catalogue(),
+        { logger: log },
+      );
       expect.fail('accepted a relative target');
     } catch (e) {
       expect(e).to.be.instanceOf(ParameterError);
     }
     try {
-      await createMachine({ plugins: [...base, { name: 'vfs', params: { mounts: [{ source: 'a', target: '/', fstype: 'nofs' }] } }] }, catalogue(), { logger: log });
+      await createMachine(
+        { plugins: [...base, { name: 'vfs', params: { mounts: [{ source: 'a', target: '/', fstype: 'nofs' }] } }] },
+        catalogue(),
+        { logger: log },
+      );
       expect.fail('mounted an unknown type');
     } catch (e) {
       expect(e).to.be.instanceOf(PluginLifecycleError);

@@ -55,7 +55,9 @@ export function kiocbInvalidatePages(iocb: Kiocb, count: number): number | Promi
   }
   // Nothing to write back: invalidate now, without a wait (filemap_write_and_wait_range() would return at once).
   if (!filemapRangeNeedsWriteback(mapping, pos, end)) return invalidateInodePages2Range(mapping, first, last);
-  return filemapWriteAndWaitRange(mapping, pos, end).then((r) => (r < 0 ? r : invalidateInodePages2Range(mapping, first, last)));
+  return filemapWriteAndWaitRange(mapping, pos, end).then((r) =>
+    r < 0 ? r : invalidateInodePages2Range(mapping, first, last),
+  );
 }
 
 /**

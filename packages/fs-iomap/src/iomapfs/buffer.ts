@@ -171,7 +171,11 @@ export class IomapfsBufferCache {
     let i = 0;
     while (i < list.length) {
       let j = i + 1;
-      while (j < list.length && (list[j] as BufferHead).blocknr === (list[j - 1] as BufferHead).blocknr + 1 && j - i < 64) {
+      while (
+        j < list.length &&
+        (list[j] as BufferHead).blocknr === (list[j - 1] as BufferHead).blocknr + 1 &&
+        j - i < 64
+      ) {
         j++;
       }
       const run = list.slice(i, j);

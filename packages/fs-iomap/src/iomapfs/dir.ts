@@ -69,7 +69,11 @@ export async function iomapfsDirWalk(
  * @param name - the name
  * @returns the slot, undefined if absent, or `-EIO`
  */
-export async function iomapfsFindEntry(sbi: IomapfsSbInfo, dir: IomapfsInode, name: string): Promise<DirentSlot | undefined | number> {
+export async function iomapfsFindEntry(
+  sbi: IomapfsSbInfo,
+  dir: IomapfsInode,
+  name: string,
+): Promise<DirentSlot | undefined | number> {
   let found: DirentSlot | undefined;
   const r = await iomapfsDirWalk(sbi, dir, (entry, pblk, off) => {
     if (entry.ino !== 0 && entry.name === name) {
@@ -110,7 +114,10 @@ export async function iomapfsAddLink(
 ): Promise<number> {
   const bad = iomapfsCheckName(name);
   if (bad < 0) return bad;
-  const found: { free: { pblk: number; off: number } | undefined; exists: boolean } = { free: undefined, exists: false };
+  const found: { free: { pblk: number; off: number } | undefined; exists: boolean } = {
+    free: undefined,
+    exists: false,
+  };
   const r = await iomapfsDirWalk(sbi, dir, (entry, pblk, off) => {
     if (entry.ino === 0) {
       found.free ??= { pblk, off };

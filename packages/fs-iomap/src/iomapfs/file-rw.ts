@@ -14,7 +14,13 @@ import {
   type Inode,
   type Kiocb,
 } from '@stackemu/vfs';
-import { iomapFileBufferedWrite, iomapReadFolio, iomapWritepages, type IomapWritebackOps, type IomapWritepageCtx } from '../buffered-io.js';
+import {
+  iomapFileBufferedWrite,
+  iomapReadFolio,
+  iomapWritepages,
+  type IomapWritebackOps,
+  type IomapWritepageCtx,
+} from '../buffered-io.js';
 import { iomapDioRw } from '../direct-io.js';
 import { I_DIRTY_DATASYNC, I_DIRTY_SYNC } from './inode.js';
 import { iomapfsI, iomapfsIomapOps, iomapfsMapBlocks } from './iomap-ops.js';
@@ -126,7 +132,8 @@ function iomapfsWbIoendEnd(inode: Inode, offset: number, size: number, unwritten
   const ii = iomapfsI(inode);
   const bs = ii.sbi.blockSize;
   const first = Math.floor(offset / bs);
-  if (ii.extMap.markWritten(first, Math.ceil((offset + size) / bs) - first) > 0) ii.sbi.markInodeDirty(ii, I_DIRTY_DATASYNC);
+  if (ii.extMap.markWritten(first, Math.ceil((offset + size) / bs) - first) > 0)
+    ii.sbi.markInodeDirty(ii, I_DIRTY_DATASYNC);
 }
 
 /** Models `xfs_writeback_ops` for iomapfs. */

@@ -174,7 +174,8 @@ export async function iomapfsFsck(dev: IomapfsDev): Promise<FsckResult> {
         err(1, `inode ${ino}: extent block ${ext} has a bad header`);
         break;
       }
-      for (let i = 0; i < h.count; i++) extents.push(iomapfsDecodeExtent(buf, IOMAPFS_EXTENT_HDR_SIZE + i * IOMAPFS_EXTENT_SIZE));
+      for (let i = 0; i < h.count; i++)
+        extents.push(iomapfsDecodeExtent(buf, IOMAPFS_EXTENT_HDR_SIZE + i * IOMAPFS_EXTENT_SIZE));
       ext = h.next;
     }
     if (extents.length !== d.nextents) {
@@ -254,7 +255,10 @@ export async function iomapfsFsck(dev: IomapfsDev): Promise<FsckResult> {
           }
           const isDir = (target.d.mode & S_IFMT) === S_IFDIR;
           if (de.fileType !== (isDir ? IOMAPFS_FT_DIR : IOMAPFS_FT_REG_FILE)) {
-            err(2, `entry '${de.name}' in directory inode ${dirIno} has file type ${de.fileType}, inode ${de.ino} disagrees`);
+            err(
+              2,
+              `entry '${de.name}' in directory inode ${dirIno} has file type ${de.fileType}, inode ${de.ino} disagrees`,
+            );
           }
           target.refs++;
           if (isDir) {

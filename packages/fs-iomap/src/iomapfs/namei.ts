@@ -162,7 +162,12 @@ export const iomapfsDirInodeOperations: InodeOperations = Object.freeze({
  * Models `ext2_fsync()` on a directory: its blocks and inode to the device.
  * @returns 0 or `-errno`
  */
-async function iomapfsDirFsync(file: { readonly fInode: Inode }, _start: number, _end: number, datasync: boolean): Promise<number> {
+async function iomapfsDirFsync(
+  file: { readonly fInode: Inode },
+  _start: number,
+  _end: number,
+  datasync: boolean,
+): Promise<number> {
   const ii = iomapfsI(file.fInode);
   const r = await ii.sbi.syncInode(ii, datasync);
   if (r < 0) return r;
@@ -171,5 +176,3 @@ async function iomapfsDirFsync(file: { readonly fInode: Inode }, _start: number,
 
 /** Models `ext2_dir_operations` (fs/ext2/dir.c): only `fsync` (there is no `getdents` syscall here). */
 export const iomapfsDirOperations: FileOperations = Object.freeze({ fsync: iomapfsDirFsync });
-
-

@@ -34,7 +34,6 @@ import {
   type IomapfsSuperBlock,
 } from './iomapfs.js';
 
-
 /**
  * Checks a decoded superblock against the device it was read from.
  * @returns undefined when sane, else what is wrong
@@ -47,12 +46,19 @@ export function iomapfsCheckSuper(sb: IomapfsSuperBlock, devBytes: number): stri
     return `filesystem (${sb.blocksCount} blocks) larger than the device (${devBytes} bytes)`;
   }
   const bits = sb.blockSize * 8;
-  if (sb.blockBitmapStart !== 1 || sb.blockBitmapBlocks !== Math.ceil(sb.blocksCount / bits)) return 'bad block bitmap location';
-  if (sb.inodeBitmapStart !== sb.blockBitmapStart + sb.blockBitmapBlocks || sb.inodeBitmapBlocks !== Math.ceil(sb.inodesCount / bits)) {
+  if (sb.blockBitmapStart !== 1 || sb.blockBitmapBlocks !== Math.ceil(sb.blocksCount / bits))
+    return 'bad block bitmap location';
+  if (
+    sb.inodeBitmapStart !== sb.blockBitmapStart + sb.blockBitmapBlocks ||
+    sb.inodeBitmapBlocks !== Math.ceil(sb.inodesCount / bits)
+  ) {
     return 'bad inode bitmap location';
   }
   const perBlock = sb.blockSize / IOMAPFS_INODE_SIZE;
-  if (sb.inodeTableStart !== sb.inodeBitmapStart + sb.inodeBitmapBlocks || sb.inodeTableBlocks * perBlock !== sb.inodesCount) {
+  if (
+    sb.inodeTableStart !== sb.inodeBitmapStart + sb.inodeBitmapBlocks ||
+    sb.inodeTableBlocks * perBlock !== sb.inodesCount
+  ) {
     return 'bad inode table location';
   }
   if (sb.firstDataBlock !== sb.inodeTableStart + sb.inodeTableBlocks || sb.firstDataBlock >= sb.blocksCount) {
@@ -132,7 +138,11 @@ export class IomapfsSbInfo {
    * @param ctx - the machine's services
    * @returns the state, or `-EINVAL` (bad superblock, block size mismatch) / `-EIO`
    */
-  static async load(dev: IomapfsDev, bdev: BlockDevice | undefined, ctx: IomapfsContext): Promise<IomapfsSbInfo | number> {
+  static async load(
+    dev: IomapfsDev,
+    bdev: BlockDevice | undefined,
+    ctx: IomapfsContext,
+  ): Promise<IomapfsSbInfo | number> {
     const sb = await iomapfsReadSuper(dev);
     if (typeof sb === 'number') return sb;
     if (sb.blockSize !== dev.blockSize) return -EINVAL;
@@ -476,4 +486,3 @@ async function loadBitmap(
   }
   return new IomapfsBitmap(bits, nbits, heads, bufs);
 }
-

@@ -224,7 +224,12 @@ export function iomapfsFsType(ctx: IomapfsContext): FileSystemType {
       if (typeof vbdev === 'number') return vbdev;
       const dev = ctx.openDev(asBlockDevice(vbdev), opts.blockSize);
       if (typeof dev === 'number') return dev;
-      const g = await iomapfsMkfs(dev, { inodes: opts.inodes, now: fc.now(), uuid: ctx.uuid(), opFlags: ctx.metaFlags });
+      const g = await iomapfsMkfs(dev, {
+        inodes: opts.inodes,
+        now: fc.now(),
+        uuid: ctx.uuid(),
+        opFlags: ctx.metaFlags,
+      });
       dev.close?.();
       return typeof g === 'number' ? g : 0;
     },
@@ -240,4 +245,3 @@ export function iomapfsFsType(ctx: IomapfsContext): FileSystemType {
 export function iomapfsCheck(r: number, what: string): void {
   if (r < 0) throw new Errno(-r, `iomapfs: ${what}`);
 }
-

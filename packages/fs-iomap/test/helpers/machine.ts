@@ -29,7 +29,10 @@ export interface IomapfsMachineOpts {
 
 /** The stack config: NVMe SSD, block, mm, vfs with iomapfs on `/`. */
 export function iomapfsStack(o: IomapfsMachineOpts = {}): StackConfig {
-  const mounts = o.mount === false ? [] : [{ source: 'nvme0n1', target: '/', fstype: 'iomapfs', mkfs: o.mkfs ?? true, options: o.options ?? '' }];
+  const mounts =
+    o.mount === false
+      ? []
+      : [{ source: 'nvme0n1', target: '/', fstype: 'iomapfs', mkfs: o.mkfs ?? true, options: o.options ?? '' }];
   return {
     name: 'fs-iomap-test',
     plugins: [

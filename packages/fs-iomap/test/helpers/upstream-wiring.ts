@@ -68,7 +68,8 @@ function createTestUpstream(get: (id: symbol) => unknown, base: Upstream): Upstr
     },
     createMm: () => mm().createMm(),
     createAddressSpace: (aops, host, opts) => mm().createAddressSpace(asAops(aops), host, opts),
-    pinUserPagesFast: (m, start, nr, flags, pages, owner) => gup().pinUserPagesFast(asMm(m), start, nr, flags, pages, owner),
+    pinUserPagesFast: (m, start, nr, flags, pages, owner) =>
+      gup().pinUserPagesFast(asMm(m), start, nr, flags, pages, owner),
     unpinUserPages: (pages, n, owner) => {
       gup().unpinUserPages(pages, n, owner);
     },

@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { IOMAP_HOLE, IOMAP_MAPPED, IOMAP_UNWRITTEN, IomapfsExtentMap, type ExtentMapping, type IomapfsExtent } from '@stackemu/fs-iomap';
+import {
+  IOMAP_HOLE,
+  IOMAP_MAPPED,
+  IOMAP_UNWRITTEN,
+  IomapfsExtentMap,
+  type ExtentMapping,
+  type IomapfsExtent,
+} from '@stackemu/fs-iomap';
 
 /** Per-block reference model: undefined = hole, else [pblk, unwritten]. */
 type Ref = Map<number, [number, boolean]>;
@@ -70,7 +77,12 @@ describe('IomapfsExtentMap', () => {
   it('matches a per-block model under random operations (property)', () => {
     const span = 48;
     const op = fc.oneof(
-      fc.record({ k: fc.constant('insert' as const), lblk: fc.nat(span - 1), len: fc.integer({ min: 1, max: 8 }), unwritten: fc.boolean() }),
+      fc.record({
+        k: fc.constant('insert' as const),
+        lblk: fc.nat(span - 1),
+        len: fc.integer({ min: 1, max: 8 }),
+        unwritten: fc.boolean(),
+      }),
       fc.record({ k: fc.constant('written' as const), lblk: fc.nat(span - 1), len: fc.integer({ min: 1, max: 12 }) }),
       fc.record({ k: fc.constant('unwritten' as const), lblk: fc.nat(span - 1), len: fc.integer({ min: 1, max: 12 }) }),
       fc.record({ k: fc.constant('remove' as const), lblk: fc.nat(span - 1), len: fc.integer({ min: 1, max: 12 }) }),

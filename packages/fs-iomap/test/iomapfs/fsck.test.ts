@@ -28,7 +28,9 @@ describe('iomapfsFsck()', () => {
     dev.bytes[byte] = (dev.bytes[byte] as number) & ~(1 << (g.firstDataBlock & 7));
     const r = await iomapfsFsck(dev);
     expect(r.clean).to.equal(false);
-    expect(r.problems.map((p) => p.message).join('\n')).to.match(new RegExp(`Block bitmap differences: \\+${g.firstDataBlock}`));
+    expect(r.problems.map((p) => p.message).join('\n')).to.match(
+      new RegExp(`Block bitmap differences: \\+${g.firstDataBlock}`),
+    );
   });
 
   it('rejects a device without an iomapfs', async () => {

@@ -5,7 +5,6 @@ import { O_CREAT, O_DIRECT, O_RDONLY, O_RDWR, Vfs, emptyStat, type Process } fro
 import { fsckIomapfs, mkfsIomapfs } from '@stackemu/fs-iomap';
 import { anonMap, iomapfsMachine, pattern, run, shutdown, spawn } from '../helpers/machine.js';
 
-
 function bdev(m: Machine): BlockDevice {
   const b = m.get<BlockLayer>(BlockLayer).registry.lookup('nvme0n1');
   if (b === undefined) throw new Error('no nvme0n1');

@@ -133,4 +133,3 @@ export const anonInodefsType: FileSystemType = Object.freeze({
     return Promise.resolve(sb);
   },
 } satisfies FileSystemType);
-

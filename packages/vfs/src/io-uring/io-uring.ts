@@ -529,4 +529,3 @@ export function ioUringCheckParams(entries: number, p: IoUringParams): number {
 
 /** The `io_uring_enter` flags this model accepts. */
 export const IORING_ENTER_SUPPORTED = IORING_ENTER_GETEVENTS | IORING_ENTER_SQ_WAKEUP | IORING_ENTER_SQ_WAIT;
-

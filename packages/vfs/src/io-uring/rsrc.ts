@@ -3,7 +3,16 @@
  * @packageDocumentation
  */
 import { EBUSY, EFAULT, EINVAL, ENXIO, EOVERFLOW } from '@stackemu/core';
-import { FOLL_LONGTERM, FOLL_WRITE, PAGE_SHIFT, PAGE_SIZE, type BioVec, type Gup, type MmStruct, type RefOwner } from '../internal/deps.js';
+import {
+  FOLL_LONGTERM,
+  FOLL_WRITE,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  type BioVec,
+  type Gup,
+  type MmStruct,
+  type RefOwner,
+} from '../internal/deps.js';
 import { IORING_MAX_REG_BUFFERS } from '../uapi/io-uring.js';
 import type { Iovec } from '../uapi/aio-abi.js';
 
@@ -134,4 +143,3 @@ export class IoBufTable implements RefOwner {
     return imu;
   }
 }
-

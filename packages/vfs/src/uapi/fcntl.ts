@@ -61,6 +61,23 @@ export const NAME_MAX = 255;
 
 /** The flags `open()` accepts (`VALID_OPEN_FLAGS`, include/linux/fcntl.h). */
 export const VALID_OPEN_FLAGS =
-  O_RDONLY | O_WRONLY | O_RDWR | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | __O_SYNC |
-  O_DSYNC | FASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH |
+  O_RDONLY |
+  O_WRONLY |
+  O_RDWR |
+  O_CREAT |
+  O_EXCL |
+  O_NOCTTY |
+  O_TRUNC |
+  O_APPEND |
+  O_NONBLOCK |
+  __O_SYNC |
+  O_DSYNC |
+  FASYNC |
+  O_DIRECT |
+  O_LARGEFILE |
+  O_DIRECTORY |
+  O_NOFOLLOW |
+  O_NOATIME |
+  O_CLOEXEC |
+  O_PATH |
   __O_TMPFILE;

@@ -178,7 +178,19 @@ export interface IoUringParams {
  * @returns a fresh entry
  */
 export function emptySqe(): IoUringSqe {
-  return { opcode: IORING_OP_NOP, flags: 0, ioprio: 0, fd: -1, off: 0, addr: 0, len: 0, rwFlags: 0, userData: 0, bufIndex: 0, iov: undefined };
+  return {
+    opcode: IORING_OP_NOP,
+    flags: 0,
+    ioprio: 0,
+    fd: -1,
+    off: 0,
+    addr: 0,
+    len: 0,
+    rwFlags: 0,
+    userData: 0,
+    bufIndex: 0,
+    iov: undefined,
+  };
 }
 
 /**

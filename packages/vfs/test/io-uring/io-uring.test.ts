@@ -23,7 +23,23 @@ import { rig } from '../support/machine.js';
 
 function prep(r: IoUringRings, f: Partial<IoUringSqe>): void {
   const s = r.sqes[r.sqTail & r.sqMask] as IoUringSqe;
-  Object.assign(s, { opcode: IORING_OP_NOP, flags: 0, ioprio: 0, fd: -1, off: 0, addr: 0, len: 0, rwFlags: 0, userData: 0, bufIndex: 0, iov: undefined }, f);
+  Object.assign(
+    s,
+    {
+      opcode: IORING_OP_NOP,
+      flags: 0,
+      ioprio: 0,
+      fd: -1,
+      off: 0,
+      addr: 0,
+      len: 0,
+      rwFlags: 0,
+      userData: 0,
+      bufIndex: 0,
+      iov: undefined,
+    },
+    f,
+  );
   r.sqTail++;
 }
 
@@ -36,8 +52,6 @@ function reap(r: IoUringRings): [number, number][] {
   }
   return out;
 }
-
-
 
 describe('io_uring', () => {
   describe('ioUringSetup()', () => {
@@ -66,7 +80,13 @@ describe('io_uring', () => {
           const prm = ioUringParams();
           const fd = p.sys.ioUringSetup(n, prm);
           if (fd >= 0) fds.push(fd);
-          return fd >= 0 && prm.sqEntries >= n && prm.sqEntries < 2 * n && (prm.sqEntries & (prm.sqEntries - 1)) === 0 && prm.cqEntries === 2 * prm.sqEntries;
+          return (
+            fd >= 0 &&
+            prm.sqEntries >= n &&
+            prm.sqEntries < 2 * n &&
+            (prm.sqEntries & (prm.sqEntries - 1)) === 0 &&
+            prm.cqEntries === 2 * prm.sqEntries
+          );
         }),
         { numRuns: 50 },
       );
@@ -118,7 +138,8 @@ describe('io_uring', () => {
     prep(q, { opcode: IORING_OP_WRITE, fd, addr: src, len: 16384, off: 0, userData: 9 });
     expect(await run(() => p.sys.ioUringEnter(ring, 1, 1, IORING_ENTER_GETEVENTS))).to.equal(1);
     expect(reap(q)).to.deep.equal([[9, 16384]]);
-    for (let i = 0; i < 4; i++) prep(q, { opcode: IORING_OP_READ, fd, addr: dst + i * 4096, len: 4096, off: i * 4096, userData: 20 + i });
+    for (let i = 0; i < 4; i++)
+      prep(q, { opcode: IORING_OP_READ, fd, addr: dst + i * 4096, len: 4096, off: i * 4096, userData: 20 + i });
     expect(await run(() => p.sys.ioUringEnter(ring, 4, 4, IORING_ENTER_GETEVENTS))).to.equal(4);
     expect(reap(q).sort((a, b) => a[0] - b[0])).to.deep.equal([
       [20, 4096],

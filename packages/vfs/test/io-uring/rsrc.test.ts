@@ -20,7 +20,23 @@ import { pattern, rig, type Rig } from '../support/machine.js';
 
 function prep(r: IoUringRings, f: Partial<IoUringSqe>): void {
   const s = r.sqes[r.sqTail & r.sqMask] as IoUringSqe;
-  Object.assign(s, { opcode: IORING_OP_NOP, flags: 0, ioprio: 0, fd: -1, off: 0, addr: 0, len: 0, rwFlags: 0, userData: 0, bufIndex: 0, iov: undefined }, f);
+  Object.assign(
+    s,
+    {
+      opcode: IORING_OP_NOP,
+      flags: 0,
+      ioprio: 0,
+      fd: -1,
+      off: 0,
+      addr: 0,
+      len: 0,
+      rwFlags: 0,
+      userData: 0,
+      bufIndex: 0,
+      iov: undefined,
+    },
+    f,
+  );
   r.sqTail++;
 }
 
@@ -60,7 +76,15 @@ describe('io_uring registered buffers (io_uring/rsrc.c)', () => {
     expect(p.sys.ioUringRegister(ring, IORING_REGISTER_BUFFERS, bufs, 16)).to.equal(-EBUSY);
     r.mm.copyToUser(base + 4096, data, 0, 4096);
     prep(q, { opcode: IORING_OP_WRITE_FIXED, fd, addr: base + 4096, len: 4096, off: 8192, bufIndex: 1, userData: 1 });
-    prep(q, { opcode: IORING_OP_READ_FIXED, fd, addr: base + 2 * 4096, len: 4096, off: 8192, bufIndex: 2, userData: 2 });
+    prep(q, {
+      opcode: IORING_OP_READ_FIXED,
+      fd,
+      addr: base + 2 * 4096,
+      len: 4096,
+      off: 8192,
+      bufIndex: 2,
+      userData: 2,
+    });
     prep(q, { opcode: IORING_OP_READ_FIXED, fd, addr: base + 2 * 4096, len: 8192, off: 0, bufIndex: 2, userData: 3 });
     prep(q, { opcode: IORING_OP_READ_FIXED, fd, addr: base, len: 512, off: 0, bufIndex: 99, userData: 4 });
     expect(await run(() => p.sys.ioUringEnter(ring, 4, 4, IORING_ENTER_GETEVENTS))).to.equal(4); // SUBMIT_ALL
@@ -95,7 +119,9 @@ describe('io_uring registered buffers (io_uring/rsrc.c)', () => {
       { iovBase: 0x7000_0000, iovLen: 4096 },
     ];
     expect(p.sys.ioUringRegister(ring, IORING_REGISTER_BUFFERS, unmapped, 2)).to.equal(-EFAULT);
-    expect(p.sys.ioUringRegister(ring, IORING_REGISTER_BUFFERS, [{ iovBase: a, iovLen: 2 ** 30 + 1 }], 1)).to.equal(-EFAULT);
+    expect(p.sys.ioUringRegister(ring, IORING_REGISTER_BUFFERS, [{ iovBase: a, iovLen: 2 ** 30 + 1 }], 1)).to.equal(
+      -EFAULT,
+    );
     const after = pins(r);
     expect(after.acquired).to.equal(after.released);
     expect(after.acquired).to.be.greaterThan(0); // the first buffer was pinned, then released

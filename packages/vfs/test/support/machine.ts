@@ -3,7 +3,17 @@
  * memfs mounted on `/` by its `mounts` parameter.
  */
 import { createLogger, createMachine, type Machine } from '@stackemu/core';
-import { MAP_ANONYMOUS, MAP_FIXED_NOREPLACE, MAP_PRIVATE, PROT_READ, PROT_WRITE, PhysMem, Sanitizer, mmPlugin, type MmStruct } from '@stackemu/mm';
+import {
+  MAP_ANONYMOUS,
+  MAP_FIXED_NOREPLACE,
+  MAP_PRIVATE,
+  PROT_READ,
+  PROT_WRITE,
+  PhysMem,
+  Sanitizer,
+  mmPlugin,
+  type MmStruct,
+} from '@stackemu/mm';
 import { BlockLayer, blockPlugin } from '@stackemu/block';
 import { Vfs, vfsPlugin, type Process, type VfsImpl } from '@stackemu/vfs';
 import { MemfsId, memfsPlugin, type MemfsOptions, type MemfsType } from './memfs.js';
@@ -50,7 +60,9 @@ export interface Rig {
 
 /** The plugins a test machine is made of. */
 export function catalogue(o: RigOptions = {}): ReturnType<typeof ramdiskPlugin>[] {
-  return [mmPlugin, blockPlugin, ramdiskPlugin(o.disks), memfsPlugin(o.memfs), vfsPlugin] as ReturnType<typeof ramdiskPlugin>[];
+  return [mmPlugin, blockPlugin, ramdiskPlugin(o.disks), memfsPlugin(o.memfs), vfsPlugin] as ReturnType<
+    typeof ramdiskPlugin
+  >[];
 }
 
 /** Runs `fn` on `m`, driving virtual time until it settles. */

@@ -5,7 +5,17 @@
  * iterator with 512-byte alignment rules and completes after a virtual-time latency.
  */
 import { ContainerModule } from 'inversify';
-import { capabilityId, definePlugin, EEXIST, EINVAL, EIOCBQUEUED, ENOSPC, ENOTEMPTY, Scheduler, type Plugin } from '@stackemu/core';
+import {
+  capabilityId,
+  definePlugin,
+  EEXIST,
+  EINVAL,
+  EIOCBQUEUED,
+  ENOSPC,
+  ENOTEMPTY,
+  Scheduler,
+  type Plugin,
+} from '@stackemu/core';
 import { copyFromIter, copyToIter, iovIterAlignment, type IovIter } from '@stackemu/block';
 import {
   PAGE_SIZE,

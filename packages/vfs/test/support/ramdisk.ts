@@ -84,9 +84,13 @@ export class Ramdisk implements BlkMqOps {
 
   queueRq(_hctx: BlkMqHwCtx, bd: BlkMqQueueData): number {
     blkMqStartRequest(bd.rq);
-    this.blk.scheduler.schedule(this.latencyNs, (rq: Request) => {
-      this.irq(rq);
-    }, bd.rq);
+    this.blk.scheduler.schedule(
+      this.latencyNs,
+      (rq: Request) => {
+        this.irq(rq);
+      },
+      bd.rq,
+    );
     return BLK_STS_OK;
   }
 
