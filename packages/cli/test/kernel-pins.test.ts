@@ -21,6 +21,9 @@ const KERNEL: readonly (readonly [string, number])[] = [
   // Buffers in a MAP_SHARED file mapping (fio's iomem=mmap:FILE): GUP faults the file pages in, reading them.
   ['--rw=randread --bs=4k --size=1m --io_size=100k --direct=1 --ioengine=psync --iomem=mmap:fiobuf', 25],
   ['--rw=write --bs=64k --size=1m --io_size=512k --direct=1 --ioengine=libaio --iodepth=4 --iomem=mmap:fiobuf', 128],
+  // Extending (and sub-block) direct writes complete inside io_submit() (ext4's IOMAP_DIO_FORCE_WAIT), so fio's
+  // buffers go round in order: every other 6 KiB write crosses into a new block and pins its first page twice.
+  ['--rw=write --bs=6k --size=6m --direct=1 --ioengine=libaio --iodepth=4', 2560],
   // RWF_HIPRI on a queue without poll queues: block clears REQ_POLLED and the I/O completes by interrupt.
   ['--rw=randread --bs=4k --size=1m --io_size=100k --direct=1 --ioengine=pvsync2 --hipri=1', 25],
   ['--rw=randread --bs=4k --size=1m --io_size=100k --direct=0 --ioengine=psync', 0],

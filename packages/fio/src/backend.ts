@@ -544,7 +544,7 @@ export async function threadMain(td: ThreadData, host: FioHost, hooks: RunHooks,
     }
     // init_io_u()
     td.ioUAll = Array.from({ length: o.iodepth }, (_v, i) => new IoU(i));
-    td.freelist = [...td.ioUAll].reverse();
+    td.freelist = [...td.ioUAll];
     td.events = new Array<IoU>(o.iodepth);
     const mem = await initIoUBuffers(td, malloc, (t) => {
       for (const io of t.ioUAll) fillIoBuffer(t, io, t.o.minBs[1], Math.max(t.o.maxBs[0], t.o.maxBs[1], t.o.maxBs[2]));

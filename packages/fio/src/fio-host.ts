@@ -99,7 +99,7 @@ export interface FioSyscalls {
   /** `io_setup(2)`. */
   ioSetup(nrEvents: number): number;
   /** `io_submit(2)`. */
-  ioSubmit(ctxId: number, iocbs: readonly Iocb[]): number;
+  ioSubmit(ctxId: number, iocbs: readonly Iocb[]): number | Promise<number>;
   /** `io_getevents(2)`. */
   ioGetevents(
     ctxId: number,

@@ -197,9 +197,11 @@ export class KioCtx {
 
   /**
    * Models `io_submit_one()` (fs/aio.c).
-   * @returns 0, or `-errno` for this iocb (`-EAGAIN` when the context is full)
+   * @returns 0, or `-errno` for this iocb (`-EAGAIN` when the context is full); a promise of 0 when the
+   * filesystem call sleeps (a buffered read waiting for the disk, an ext4-style extending direct write): the
+   * submitting task waits in it, as `io_submit()` does
    */
-  submitOne(fds: FdTable, mm: MmStruct, iocb: Iocb): number {
+  submitOne(fds: FdTable, mm: MmStruct, iocb: Iocb): number | Promise<number> {
     if (iocb.aioFlags & IOCB_FLAG_RESFD) return -EINVAL; // eventfd completion is not modelled
     if (iocb.aioNbytes < 0 || !Number.isSafeInteger(iocb.aioNbytes) || !Number.isSafeInteger(iocb.aioBuf))
       return -EINVAL;
@@ -210,6 +212,7 @@ export class KioCtx {
     file.fCount++;
     req.user = iocb;
     const r = this.prepAndIssue(req, mm, iocb, file);
+    if (typeof r !== 'number') return r;
     if (r < 0) {
       // Nothing was issued: undo the allocation without posting an event.
       this.inflight--;
@@ -221,7 +224,7 @@ export class KioCtx {
     return r;
   }
 
-  private prepAndIssue(req: AioKiocb, mm: MmStruct, iocb: Iocb, file: File): number {
+  private prepAndIssue(req: AioKiocb, mm: MmStruct, iocb: Iocb, file: File): number | Promise<number> {
     const op = iocb.aioLioOpcode;
     switch (op) {
       case IOCB_CMD_PREAD:
@@ -254,8 +257,8 @@ export class KioCtx {
         if (typeof iter === 'number') return iter;
         const bad = rwVerifyArea(file, k.kiPos, iter.count);
         if (bad < 0) return bad;
-        startAsyncRw(k, iter, write ? 1 : 0);
-        return 0;
+        const sleeps = startAsyncRw(k, iter, write ? 1 : 0);
+        return sleeps === undefined ? 0 : sleeps.then(() => 0);
       }
       case IOCB_CMD_FSYNC:
       case IOCB_CMD_FDSYNC: {

@@ -14,6 +14,7 @@ export * from './uapi/fadvise.js';
 export * from './kiocb.js';
 export * from './file.js';
 export * from './inode.js';
+export * from './rwsem.js';
 export * from './dentry.js';
 export * from './super.js';
 export * from './mount.js';

@@ -7,6 +7,7 @@ import type { FileOperations } from './file-operations.js';
 import type { InodeOperations } from './inode-operations.js';
 import type { SuperBlock } from './super.js';
 import { noopFileOperations, noopInodeOperations } from './internal/noop-ops.js';
+import { RwSemaphore } from './rwsem.js';
 
 /**
  * Models `struct inode` (include/linux/fs.h): one file, directory or device node of a superblock.
@@ -35,8 +36,12 @@ export class Inode {
   iFop: FileOperations = noopFileOperations;
   /** `i_private`: the filesystem's per-inode state (extent tree, block map, the bdev of a device node). */
   iPrivate: unknown = undefined;
+  /** `i_rwsem`: taken by writers (and direct readers) through {@link inodeLock}/{@link inodeLockShared}. */
+  readonly iRwsem = new RwSemaphore();
   /** `i_dio_count`: direct I/Os in flight (`inode_dio_begin`/`inode_dio_end`). */
   iDioCount = 0;
+  /** Tasks in {@link inodeDioWait} (the kernel's `wait_var_event()` on `i_dio_count`), woken when it drops to 0. */
+  iDioWaiters: (() => void)[] | undefined = undefined;
   /** `i_mapping`: the page cache (set by {@link newInode}). */
   iMapping!: AddressSpace;
 
@@ -91,6 +96,44 @@ export function iSizeWrite(inode: Inode, size: number): void {
 }
 
 /**
+ * Models `inode_lock()` (include/linux/fs.h): `i_rwsem` for writing.
+ * @param inode - the inode
+ * @returns undefined when taken at once, else a promise settled once held
+ */
+export function inodeLock(inode: Inode): Promise<void> | undefined {
+  return inode.iRwsem.downWrite();
+}
+
+/** Models `inode_unlock()` (include/linux/fs.h). @param inode - the inode */
+export function inodeUnlock(inode: Inode): void {
+  inode.iRwsem.upWrite();
+}
+
+/**
+ * Models `inode_lock_shared()` (include/linux/fs.h): `i_rwsem` for reading.
+ * @param inode - the inode
+ * @returns undefined when taken at once, else a promise settled once held
+ */
+export function inodeLockShared(inode: Inode): Promise<void> | undefined {
+  return inode.iRwsem.downRead();
+}
+
+/** Models `inode_unlock_shared()` (include/linux/fs.h). @param inode - the inode */
+export function inodeUnlockShared(inode: Inode): void {
+  inode.iRwsem.upRead();
+}
+
+/** Models `inode_trylock()` (include/linux/fs.h). @param inode - the inode @returns true if taken */
+export function inodeTrylock(inode: Inode): boolean {
+  return inode.iRwsem.downWriteTrylock();
+}
+
+/** Models `inode_trylock_shared()` (include/linux/fs.h). @param inode - the inode @returns true if taken */
+export function inodeTrylockShared(inode: Inode): boolean {
+  return inode.iRwsem.downReadTrylock();
+}
+
+/**
  * Models `inode_dio_begin()` (include/linux/fs.h): one more direct I/O in flight.
  * @param inode - the inode
  */
@@ -103,7 +146,23 @@ export function inodeDioBegin(inode: Inode): void {
  * @param inode - the inode
  */
 export function inodeDioEnd(inode: Inode): void {
-  inode.iDioCount--;
+  if (--inode.iDioCount !== 0) return;
+  const w = inode.iDioWaiters;
+  if (w === undefined) return;
+  inode.iDioWaiters = undefined;
+  for (const wake of w) wake();
+}
+
+/**
+ * Models `inode_dio_wait()` (fs/inode.c): waits until no direct I/O is in flight on `inode`.
+ * @param inode - the inode
+ * @returns undefined when none is in flight (no wait), else a promise settled when the last one ends
+ */
+export function inodeDioWait(inode: Inode): Promise<void> | undefined {
+  if (inode.iDioCount === 0) return undefined;
+  return new Promise<void>((resolve) => {
+    (inode.iDioWaiters ??= []).push(resolve);
+  });
 }
 
 /**

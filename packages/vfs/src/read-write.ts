@@ -111,21 +111,19 @@ export async function doIterRw(
  * @param rw - direction
  * @remarks `kiComplete` runs synchronously for an immediate result, from the promise's settlement for a
  * filesystem that sleeps, or later from the filesystem's completion for `-EIOCBQUEUED`.
+ * @returns undefined when `->read_iter`/`->write_iter` returned without sleeping, else a promise settled when
+ * it returns: how long the submitting task is blocked in it (`io_submit()` waits for it; io_uring's submitter
+ * does not, its io-wq worker does)
  */
-export function startAsyncRw(iocb: Kiocb, iter: IovIter, rw: 0 | 1): void {
+export function startAsyncRw(iocb: Kiocb, iter: IovIter, rw: 0 | 1): Promise<void> | undefined {
   const r = callRwIter(iocb, iter, rw);
   if (typeof r === 'number') {
     if (r !== -EIOCBQUEUED) (iocb.kiComplete as KiComplete)(iocb, r);
-    return;
+    return undefined;
   }
-  r.then(
-    (res) => {
-      if (res !== -EIOCBQUEUED) (iocb.kiComplete as KiComplete)(iocb, res);
-    },
-    (e: unknown) => {
-      throw e;
-    },
-  );
+  return r.then((res) => {
+    if (res !== -EIOCBQUEUED) (iocb.kiComplete as KiComplete)(iocb, res);
+  });
 }
 
 /**

@@ -233,7 +233,7 @@ export class Syscalls {
       void fput(f);
       done(res);
     };
-    startAsyncRw(k, iter, rw);
+    void startAsyncRw(k, iter, rw);
     return 0;
   }
 
@@ -419,15 +419,24 @@ export class Syscalls {
    * @param iocbs - the requests (`nr` = their count)
    * @returns how many were submitted, or the first one's `-errno` if none was: `-EINVAL` (bad context,
    * opcode or fields), `-EBADF`, `-EAGAIN` (context full), `-EFAULT`, `-EOPNOTSUPP`
-   * @remarks Never sleeps: buffered requests complete when their filesystem call settles; the result is a
-   * number, typed loosely so callers may `await` it like the other syscalls.
+   * @remarks The iocbs are issued in order, each by a call into its filesystem; the caller sleeps while a call
+   * does (a buffered read waiting for the disk, a direct write the filesystem completes synchronously): then
+   * the result is a promise. Direct I/O that is queued returns at once.
    */
-  ioSubmit(ctxId: number, iocbs: readonly Iocb[]): number {
+  ioSubmit(ctxId: number, iocbs: readonly Iocb[]): number | Promise<number> {
     const ctx = this.proc.aioCtxs.get(ctxId);
     if (ctx === undefined || ctx.dead) return -EINVAL;
-    let i = 0;
+    return this.ioSubmitFrom(ctx, iocbs, 0);
+  }
+
+  /** {@link Syscalls.ioSubmit} from iocb `i` on. */
+  private ioSubmitFrom(ctx: KioCtx, iocbs: readonly Iocb[], i: number): number | Promise<number> {
     for (; i < iocbs.length; i++) {
       const r = ctx.submitOne(this.proc.files, this.proc.mm, iocbs[i] as Iocb);
+      if (typeof r !== 'number') {
+        const next = i + 1;
+        return r.then(() => this.ioSubmitFrom(ctx, iocbs, next));
+      }
       if (r < 0) return i > 0 ? i : r;
     }
     return i;

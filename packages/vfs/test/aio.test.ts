@@ -35,7 +35,7 @@ describe('libaio (fs/aio.c)', () => {
     const ctx = p.sys.ioSetup(4);
     const t0 = machine.scheduler.now();
     expect(
-      p.sys.ioSubmit(ctx, [
+      await p.sys.ioSubmit(ctx, [
         iocb(IOCB_CMD_PWRITE, fd, src, 4096, 0, 11),
         iocb(IOCB_CMD_PWRITE, fd, src + 4096, 4096, 4096, 12),
       ]),
@@ -59,11 +59,11 @@ describe('libaio (fs/aio.c)', () => {
     const dst = r.buf(16384);
     const fd = await run(() => p.sys.open('/f', O_CREAT | O_RDWR | O_DIRECT));
     const ctx = p.sys.ioSetup(8);
-    expect(p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PWRITE, fd, src, 16384, 0, 1)])).to.equal(1);
+    expect(await p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PWRITE, fd, src, 16384, 0, 1)])).to.equal(1);
     const ev: IoEvent[] = [];
     expect(await run(() => p.sys.ioGetevents(ctx, 1, 1, ev))).to.equal(1);
     const reads = [0, 1, 2, 3].map((i) => iocb(IOCB_CMD_PREAD, fd, dst + i * 4096, 4096, i * 4096, 10 + i));
-    expect(p.sys.ioSubmit(ctx, reads)).to.equal(4);
+    expect(await p.sys.ioSubmit(ctx, reads)).to.equal(4);
     const ev2: IoEvent[] = [];
     expect(await run(() => p.sys.ioGetevents(ctx, 4, 8, ev2))).to.equal(4);
     expect(ev2.map((e) => [e.data, e.res]).sort((a, b) => (a[0] as number) - (b[0] as number))).to.deep.equal([
@@ -82,7 +82,7 @@ describe('libaio (fs/aio.c)', () => {
     const src = r.buf(8192, data);
     const fd = await run(() => p.sys.open('/dev/ram0', O_RDWR | O_DIRECT));
     const ctx = p.sys.ioSetup(2);
-    expect(p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PWRITE, fd, src, 8192, 65536, 1)])).to.equal(1);
+    expect(await p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PWRITE, fd, src, 8192, 65536, 1)])).to.equal(1);
     expect(r.vm('nr_foll_pin_acquired')).to.equal(2);
     expect(r.vm('nr_foll_pin_released')).to.equal(0); // in flight
     const ev: IoEvent[] = [];
@@ -100,17 +100,19 @@ describe('libaio (fs/aio.c)', () => {
     const fd = await run(() => p.sys.open('/f', O_CREAT | O_RDWR | O_DIRECT));
     const ctx = p.sys.ioSetup(2);
     // Misaligned O_DIRECT: the filesystem returns -EINVAL, delivered as the event's res.
-    expect(p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PREAD, fd, a, 100, 0, 1)])).to.equal(1);
+    expect(await p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PREAD, fd, a, 100, 0, 1)])).to.equal(1);
     const ev: IoEvent[] = [];
     expect(await run(() => p.sys.ioGetevents(ctx, 1, 1, ev))).to.equal(1);
     expect(ev[0]?.res).to.equal(-EINVAL);
-    expect(p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_NOOP, fd, 0, 0, 0)])).to.equal(-EINVAL);
-    expect(p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PREAD, 99, a, 512, 0)])).to.equal(-EBADF);
-    expect(p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PREADV, fd, 0, 1, 0)])).to.equal(-EINVAL); // no vector
-    expect(p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_FSYNC, fd, 0x1000, 0, 0)])).to.equal(-EINVAL);
-    expect(p.sys.ioSubmit(999, [])).to.equal(-EINVAL);
+    expect(await p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_NOOP, fd, 0, 0, 0)])).to.equal(-EINVAL);
+    expect(await p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PREAD, 99, a, 512, 0)])).to.equal(-EBADF);
+    expect(await p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PREADV, fd, 0, 1, 0)])).to.equal(-EINVAL); // no vector
+    expect(await p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_FSYNC, fd, 0x1000, 0, 0)])).to.equal(-EINVAL);
+    expect(await p.sys.ioSubmit(999, [])).to.equal(-EINVAL);
     // A good iocb before a bad one: the count of those submitted before the error.
-    expect(p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PREAD, fd, a, 512, 0), iocb(IOCB_CMD_NOOP, fd, 0, 0, 0)])).to.equal(1);
+    expect(await p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_PREAD, fd, a, 512, 0), iocb(IOCB_CMD_NOOP, fd, 0, 0, 0)])).to.equal(
+      1,
+    );
     expect(p.sys.ioGetevents(ctx, 2, 1, ev)).to.equal(-EINVAL);
   });
 
@@ -121,11 +123,11 @@ describe('libaio (fs/aio.c)', () => {
     const fd = await run(() => p.sys.open('/f', O_CREAT | O_RDWR | O_DIRECT));
     const ctx = p.sys.ioSetup(2);
     const reqs = [0, 1, 2].map((i) => iocb(IOCB_CMD_PREAD, fd, a, 512, 0, i));
-    expect(p.sys.ioSubmit(ctx, reqs)).to.equal(2);
-    expect(p.sys.ioSubmit(ctx, reqs.slice(2))).to.equal(-EAGAIN);
+    expect(await p.sys.ioSubmit(ctx, reqs)).to.equal(2);
+    expect(await p.sys.ioSubmit(ctx, reqs.slice(2))).to.equal(-EAGAIN);
     const ev: IoEvent[] = [];
     expect(await run(() => p.sys.ioGetevents(ctx, 2, 2, ev))).to.equal(2);
-    expect(p.sys.ioSubmit(ctx, reqs.slice(2))).to.equal(1);
+    expect(await p.sys.ioSubmit(ctx, reqs.slice(2))).to.equal(1);
   });
 
   it('runs fsync asynchronously and io_destroy waits for in-flight requests', async () => {
@@ -135,7 +137,7 @@ describe('libaio (fs/aio.c)', () => {
     const fd = await run(() => p.sys.open('/f', O_CREAT | O_RDWR | O_DIRECT));
     const ctx = p.sys.ioSetup(4);
     expect(
-      p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_FSYNC, fd, 0, 0, 0, 7), iocb(IOCB_CMD_PREAD, fd, a, 512, 0, 8)]),
+      await p.sys.ioSubmit(ctx, [iocb(IOCB_CMD_FSYNC, fd, 0, 0, 0, 7), iocb(IOCB_CMD_PREAD, fd, a, 512, 0, 8)]),
     ).to.equal(2);
     let destroyed = false;
     const d = p.sys.ioDestroy(ctx).then((x) => {
@@ -145,7 +147,7 @@ describe('libaio (fs/aio.c)', () => {
     await Promise.resolve();
     expect(destroyed).to.equal(false);
     expect(await run(() => d)).to.equal(0);
-    expect(p.sys.ioSubmit(ctx, [])).to.equal(-EINVAL);
+    expect(await p.sys.ioSubmit(ctx, [])).to.equal(-EINVAL);
     expect(await p.sys.ioDestroy(ctx)).to.equal(-EINVAL);
   });
 

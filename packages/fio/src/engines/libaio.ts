@@ -112,32 +112,7 @@ export const libaioEngine: IoEngineOps = {
     return FIO_Q_QUEUED;
   },
   commit(td) {
-    const d = ld(td);
-    if (d.queued === 0) return 0;
-    for (;;) {
-      const nr = Math.min(d.queued, d.entries - d.tail);
-      const batch = d.pending.slice(d.tail, d.tail + nr);
-      const ret = sys(td).ioSubmit(d.ctx, batch);
-      if (ret > 0) {
-        const now = td.sched.now();
-        for (let i = 0; i < ret; i++) {
-          const io = d.ioUs[(d.tail + i) % d.entries] as IoU;
-          io.issueTime = now;
-          ioUQueued(td, io);
-        }
-        td.ts.markSubmit(ret);
-        d.queued -= ret;
-        d.tail = (d.tail + ret) % d.entries;
-        if (d.queued === 0) return 0;
-        continue;
-      }
-      if (ret === 0 || ret === -EINTR) {
-        if (ret === 0) td.ts.markSubmit(0);
-        continue;
-      }
-      if (ret === -EAGAIN && d.queued !== 0) return 0;
-      return ret;
-    }
+    return libaioCommit(td);
   },
   async getevents(td, min, max) {
     const d = ld(td);
@@ -178,3 +153,51 @@ export const libaioEngine: IoEngineOps = {
   openFile: genericOpenFile,
   closeFile: genericCloseFile,
 };
+
+/**
+ * Models `fio_libaio_commit()` (engines/libaio.c): `io_submit()` of the queued iocbs, retrying on 0 and
+ * `-EINTR`, stopping on `-EAGAIN` (the context is full; reap first). `io_submit()` may sleep in the filesystem.
+ * @returns 0 or `-errno`
+ */
+function libaioCommit(td: ThreadData): number | Promise<number> {
+  const d = ld(td);
+  while (d.queued !== 0) {
+    const nr = Math.min(d.queued, d.entries - d.tail);
+    const batch = d.pending.slice(d.tail, d.tail + nr);
+    const ret = sys(td).ioSubmit(d.ctx, batch);
+    if (typeof ret !== 'number') {
+      return ret.then((r) => {
+        const s = libaioSubmitted(td, d, r);
+        return s !== undefined ? s : libaioCommit(td);
+      });
+    }
+    const s = libaioSubmitted(td, d, ret);
+    if (s !== undefined) return s;
+  }
+  return 0;
+}
+
+/**
+ * Accounts one `io_submit()` result `ret` of {@link libaioCommit}.
+ * @returns undefined to go on submitting, else the commit's result
+ */
+function libaioSubmitted(td: ThreadData, d: LibaioData, ret: number): number | undefined {
+  if (ret > 0) {
+    const now = td.sched.now();
+    for (let i = 0; i < ret; i++) {
+      const io = d.ioUs[(d.tail + i) % d.entries] as IoU;
+      io.issueTime = now;
+      ioUQueued(td, io);
+    }
+    td.ts.markSubmit(ret);
+    d.queued -= ret;
+    d.tail = (d.tail + ret) % d.entries;
+    return d.queued === 0 ? 0 : undefined;
+  }
+  if (ret === 0 || ret === -EINTR) {
+    if (ret === 0) td.ts.markSubmit(0);
+    return undefined;
+  }
+  if (ret === -EAGAIN && d.queued !== 0) return 0;
+  return ret;
+}

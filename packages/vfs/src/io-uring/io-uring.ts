@@ -374,7 +374,8 @@ export class IoRingCtx {
     file.fCount++;
     req.file = file;
     this.inflight++;
-    startAsyncRw(k, iter, write ? 1 : 0);
+    // The submitter never waits on the call: a blocking one runs in an io-wq worker.
+    void startAsyncRw(k, iter, write ? 1 : 0);
     return 0;
   }
 
