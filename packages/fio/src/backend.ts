@@ -530,6 +530,9 @@ export async function threadMain(td: ThreadData, host: FioHost, hooks: RunHooks,
   const o = td.o;
   const proc = host.spawn(o.name);
   td.proc = proc;
+  td.log = (l) => {
+    hooks.log(l);
+  };
   td.ts.pid = proc.pid;
   const eng = td.engine as IoEngineOps;
   const malloc = new ProcessMalloc(proc.sys);

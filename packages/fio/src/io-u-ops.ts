@@ -23,7 +23,7 @@ import {
 import { getStartOffset } from './filesetup.js';
 import { IP_F_IN_FLIGHT } from './iolog.js';
 import { FRAND32_MAX } from './rand.js';
-import type { ThreadData } from './thread-data.js';
+import { errnoName, type ThreadData } from './thread-data.js';
 import {
   DDIR_DATASYNC,
   DDIR_READ,
@@ -628,7 +628,10 @@ export function ioCompleted(td: ThreadData, io: IoU, now: number): number {
       const r = io.endIo(io);
       if (r !== 0) error = r;
     }
-  } else error = io.error;
+  } else {
+    error = io.error;
+    ioULogError(td, io);
+  }
   if (error !== 0 && nonFatal(td, ddir, error)) {
     td.ts.totalErrCount++;
     if (td.ts.firstError === 0) td.ts.firstError = error;
@@ -721,4 +724,24 @@ export async function ioUQuiesce(td: ThreadData): Promise<number> {
 export function prepareVerifyWrite(td: ThreadData, io: IoU): void {
   io.numberio = td.ioIssues[DDIR_WRITE] as number;
   populateVerifyIoU(td, io);
+}
+
+/** Models `io_ddir_name()` (io_ddir.h). */
+function ioDdirName(ddir: number): string {
+  return ['read', 'write', 'trim', 'sync', 'datasync', 'sync_file_range', 'wait'][ddir] ?? 'invalid';
+}
+
+/**
+ * Models `io_u_log_error()` (io_u.c): the `fio: io_u error on file …` line for a fatal error (not one
+ * `continue_on_error` covers), and the job's first error as `func=io_u error`.
+ * @param td - the job
+ * @param io - the failed I/O (`io.error` set)
+ */
+export function ioULogError(td: ThreadData, io: IoU): void {
+  if (nonFatal(td, io.ddir, io.error)) return;
+  const where = io.file !== undefined ? ` on file ${io.file.fileName}` : '';
+  td.log(
+    `fio: io_u error${where}: ${errnoName(io.error)}: ${ioDdirName(io.ddir)} offset=${io.offset}, buflen=${io.xferBuflen}\n`,
+  );
+  td.verror2(io.error, 'io_u error');
 }

@@ -3,6 +3,7 @@
  * wrappers around it (ioengines.c).
  * @packageDocumentation
  */
+import { EINVAL } from '@stackemu/core';
 import { O_CREAT, O_DIRECT, O_DSYNC, O_NOATIME, O_RDONLY, O_RDWR, O_SYNC } from '@stackemu/vfs';
 import type { FioFile } from './fio-file.js';
 import { IO_U_F_FLIGHT, IO_U_F_VER_LIST, type IoU } from './io-u.js';
@@ -167,6 +168,12 @@ function afterQueue(td: ThreadData, io: IoU, ddir: number, buflen: number, ret: 
     io.flags &= ~IO_U_F_FLIGHT;
   }
   if (io.error !== 0 && td.error === 0) td.verror2(io.error, 'td_io_queue');
+  // The hint for a first direct I/O failing with EINVAL: alignment, or a filesystem without O_DIRECT.
+  if (io.error === EINVAL && td.ioIssues[io.ddir & 1] === 1 && td.o.odirect) {
+    td.log(
+      'fio: first direct IO errored. File system may not support direct IO, or iomem_align= is bad, or invalid block size. Try setting direct=0.\n',
+    );
+  }
   if (eng.commit === undefined) {
     td.ts.markSubmit(1);
     td.ts.markComplete(1);

@@ -8,6 +8,7 @@ import { RWF_HIPRI, SEEK_SET, type Iovec } from '@stackemu/vfs';
 import { EINVAL, ENOTTY, EOPNOTSUPP } from '@stackemu/core';
 import { FIO_Q_COMPLETED, FIO_SYNCIO, genericCloseFile, genericOpenFile, type IoEngineOps } from '../ioengines.js';
 import type { IoU } from '../io-u.js';
+import { ioULogError } from '../io-u-ops.js';
 import type { ThreadData } from '../thread-data.js';
 import { DDIR_DATASYNC, DDIR_READ, DDIR_SYNC, DDIR_TRIM, DDIR_WRITE } from '../thread-options.js';
 import type { FioSyscalls } from '../fio-host.js';
@@ -16,8 +17,11 @@ function sys(td: ThreadData): FioSyscalls {
   return (td.proc as { readonly sys: FioSyscalls }).sys;
 }
 
-/** Models `fio_io_end()` (engines/sync.c): a result into `resid`/`error`. */
-export function fioIoEnd(io: IoU, ret: number): number {
+/**
+ * Models `fio_io_end()` (engines/sync.c): a result into `resid`/`error`; an error is logged
+ * (`io_u_log_error()`) and becomes the job's (`td_verror(…, "xfer")`, unless one was recorded first).
+ */
+export function fioIoEnd(td: ThreadData, io: IoU, ret: number): number {
   if (ret !== io.xferBuflen) {
     if (ret >= 0) {
       io.resid = io.xferBuflen - ret;
@@ -25,6 +29,10 @@ export function fioIoEnd(io: IoU, ret: number): number {
       return FIO_Q_COMPLETED;
     }
     io.error = -ret;
+  }
+  if (io.error !== 0) {
+    ioULogError(td, io);
+    td.verror2(io.error, 'xfer');
   }
   return FIO_Q_COMPLETED;
 }
@@ -70,9 +78,9 @@ export const psyncEngine: IoEngineOps = {
   flags: FIO_SYNCIO,
   async queue(td, io) {
     if (io.ddir === DDIR_READ)
-      return fioIoEnd(io, await sys(td).pread(io.file?.fd ?? -1, io.xferBuf, io.xferBuflen, io.offset));
+      return fioIoEnd(td, io, await sys(td).pread(io.file?.fd ?? -1, io.xferBuf, io.xferBuflen, io.offset));
     if (io.ddir === DDIR_WRITE)
-      return fioIoEnd(io, await sys(td).pwrite(io.file?.fd ?? -1, io.xferBuf, io.xferBuflen, io.offset));
+      return fioIoEnd(td, io, await sys(td).pwrite(io.file?.fd ?? -1, io.xferBuf, io.xferBuflen, io.offset));
     return syncOrTrim(td, io);
   },
   openFile: genericOpenFile,
@@ -102,7 +110,7 @@ export const syncEngine: IoEngineOps = {
         ? await sys(td).read(f.fd, io.xferBuf, io.xferBuflen)
         : await sys(td).write(f.fd, io.xferBuf, io.xferBuflen);
     f.syncPos = r > 0 ? io.offset + r : -1;
-    return fioIoEnd(io, r);
+    return fioIoEnd(td, io, r);
   },
   openFile: async (td, f) => {
     f.syncPos = 0;
@@ -117,8 +125,8 @@ export const pvsyncEngine: IoEngineOps = {
   flags: FIO_SYNCIO,
   async queue(td, io) {
     const iov: Iovec[] = [{ iovBase: io.xferBuf, iovLen: io.xferBuflen }];
-    if (io.ddir === DDIR_READ) return fioIoEnd(io, await sys(td).preadv(io.file?.fd ?? -1, iov, io.offset));
-    if (io.ddir === DDIR_WRITE) return fioIoEnd(io, await sys(td).pwritev(io.file?.fd ?? -1, iov, io.offset));
+    if (io.ddir === DDIR_READ) return fioIoEnd(td, io, await sys(td).preadv(io.file?.fd ?? -1, iov, io.offset));
+    if (io.ddir === DDIR_WRITE) return fioIoEnd(td, io, await sys(td).pwritev(io.file?.fd ?? -1, iov, io.offset));
     return syncOrTrim(td, io);
   },
   openFile: genericOpenFile,
@@ -135,8 +143,9 @@ export const pvsync2Engine: IoEngineOps = {
   async queue(td, io) {
     const flags = td.o.engine.hipri ? RWF_HIPRI : 0;
     const iov: Iovec[] = [{ iovBase: io.xferBuf, iovLen: io.xferBuflen }];
-    if (io.ddir === DDIR_READ) return fioIoEnd(io, await sys(td).preadv2(io.file?.fd ?? -1, iov, io.offset, flags));
-    if (io.ddir === DDIR_WRITE) return fioIoEnd(io, await sys(td).pwritev2(io.file?.fd ?? -1, iov, io.offset, flags));
+    if (io.ddir === DDIR_READ) return fioIoEnd(td, io, await sys(td).preadv2(io.file?.fd ?? -1, iov, io.offset, flags));
+    if (io.ddir === DDIR_WRITE)
+      return fioIoEnd(td, io, await sys(td).pwritev2(io.file?.fd ?? -1, iov, io.offset, flags));
     if (io.ddir === DDIR_TRIM) return syncOrTrim(td, io);
     return syncOrTrim(td, io);
   },
