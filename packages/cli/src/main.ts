@@ -220,6 +220,7 @@ export async function fioCommand(io: CliIo, argv: readonly string[]): Promise<nu
       if (timer !== undefined) clearInterval(timer);
       if (progress.printed) io.stderr('\r\x1b[K');
     }
+    if (r.stderr !== '') io.stderr(r.stderr);
     if (r.outputFile !== undefined) io.writeFile(r.outputFile.path, r.outputFile.text);
     else io.stdout(r.stdout);
     // fio writes its logs (write_bw_log, write_lat_log…) into the working directory

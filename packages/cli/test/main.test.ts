@@ -57,10 +57,16 @@ describe('main()', () => {
       const s = io();
       const argv = ['fio', '--name=job', '--filename=data', '--rw=read', '--bs=4k', '--size=1m', '--direct=1'];
       expect(await main([...argv, '--iomem_align=1', `--ioengine=${engine}`], s)).to.equal(1);
-      const text = s.out.join('') + s.err.join('');
-      const lines = text.split('\n').filter((l) => /^fio: (io_u error|first direct IO|pid=)/.test(l));
-      expect(lines.map((l) => l.replace(/pid=\d+/, 'pid=N'))).to.deep.equal([
+      // fio's log_err() goes to stderr, its log_info() to stdout.
+      const pick = (t: string): string[] =>
+        t
+          .split('\n')
+          .filter((l) => /^fio: (io_u error|first direct IO|pid=)/.test(l))
+          .map((l) => l.replace(/pid=\d+/, 'pid=N'));
+      expect(pick(s.err.join(''))).to.deep.equal([
         'fio: io_u error on file data: Invalid argument: read offset=0, buflen=4096',
+      ]);
+      expect(pick(s.out.join(''))).to.deep.equal([
         ...(hint
           ? [
               'fio: first direct IO errored. File system may not support direct IO, or iomem_align= is bad, or invalid block size. Try setting direct=0.',

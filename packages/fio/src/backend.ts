@@ -91,8 +91,10 @@ export function loadIoengine(name: string, iodepth: number): IoEngineOps {
 
 /** What the runner reports besides the jobs. */
 export interface RunHooks {
-  /** A line of fio's normal output printed while jobs run (layout messages). */
+  /** A line of fio's normal output printed while jobs run (layout messages; fio's `log_info()`). */
   log(line: string): void;
+  /** A line fio prints on stderr (`log_err()`: I/O errors, bad sizes), whatever the output format. */
+  logErr(line: string): void;
   /** The jobs, once created (optional). */
   started?(tds: readonly ThreadData[]): void;
   /** Virtual time (ns, from the start of the run) at which every job is terminated, as fio does on SIGINT. */
@@ -376,7 +378,7 @@ async function doIo(td: ThreadData, bytesDone: number[], log: (l: string) => voi
       for (const f of td.files) {
         if (!f.open) continue;
         const r = await (td.proc as FioProcess).sys.fsync(f.fd);
-        if (r < 0) td.notes.push(`fio: end_fsync failed for file ${f.fileName}`);
+        if (r < 0) td.logErr(`fio: end_fsync failed for file ${f.fileName}\n`);
       }
     }
   } else {
@@ -530,9 +532,6 @@ export async function threadMain(td: ThreadData, host: FioHost, hooks: RunHooks,
   const o = td.o;
   const proc = host.spawn(o.name);
   td.proc = proc;
-  td.log = (l) => {
-    hooks.log(l);
-  };
   td.ts.pid = proc.pid;
   const eng = td.engine as IoEngineOps;
   const malloc = new ProcessMalloc(proc.sys);
@@ -658,6 +657,12 @@ export async function runThreads(host: FioHost, list: FioJobList, hooks: RunHook
   const tds: ThreadData[] = [];
   for (const job of list.jobs) {
     const td = new ThreadData(job, host.scheduler);
+    td.log = (l) => {
+      hooks.log(l);
+    };
+    td.logErr = (l) => {
+      hooks.logErr(l);
+    };
     td.engine = loadIoengine(job.o.ioengine, job.o.iodepth);
     // offload workers are iodepth threads each submitting one io_u, whatever the engine
     if (tdIoengineFlagged(td, FIO_SYNCIO) && td.o.ioSubmitMode !== 'offload') td.o.iodepth = 1;
@@ -707,7 +712,7 @@ export async function runThreads(host: FioHost, list: FioJobList, hooks: RunHook
     if (e !== 0) {
       td.runstate = 'exited';
       if (td.error === 0) td.verror2(e, 'setup_files');
-      hooks.log(`fio: pid=0, err=${td.error}/${td.verror}\n`);
+      hooks.logErr(`fio: pid=0, err=${td.error}/${td.verror}\n`);
     }
   }
   let running: Promise<void>[] = [];

@@ -347,7 +347,7 @@ export async function setupFiles(
 }
 
 function failMsg(td: ThreadData, msg: string): number {
-  td.notes.push(msg);
+  td.logErr(`${msg}\n`);
   if (td.error === 0) {
     td.error = 22;
     td.verror = msg;

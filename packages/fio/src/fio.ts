@@ -63,6 +63,8 @@ export interface StackemuReport {
 export interface FioRunResult {
   /** Text fio prints on stdout (report in the chosen formats). */
   readonly stdout: string;
+  /** Text fio prints on stderr while jobs run (`log_err()`: I/O errors, bad sizes), in every output format. */
+  readonly stderr: string;
   /** `--output` file contents instead of stdout, if asked. */
   readonly outputFile:
     | {
@@ -181,6 +183,7 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   if (inv.cmd.version)
     return {
       stdout: `${FIO_VERSION}\n`,
+      stderr: '',
       outputFile: undefined,
       exitCode: 0,
       invocation: inv,
@@ -191,6 +194,7 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   if (inv.cmd.cmdhelp !== undefined)
     return {
       stdout: cmdHelp(inv.cmd.cmdhelp),
+      stderr: '',
       outputFile: undefined,
       exitCode: 0,
       invocation: inv,
@@ -201,6 +205,7 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   if (inv.cmd.help) {
     return {
       stdout: `${FIO_VERSION} (stackemu)\nfio [options] [job options] <job file(s)>\n`,
+      stderr: '',
       outputFile: undefined,
       exitCode: 0,
       invocation: inv,
@@ -216,6 +221,7 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   if (inv.cmd.parseOnly)
     return {
       stdout: '',
+      stderr: '',
       outputFile: undefined,
       exitCode: 0,
       invocation: inv,
@@ -232,6 +238,7 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   let t1 = t0;
   let e1 = e0;
   const logs = new Map<string, string>();
+  const errOut: string[] = [];
   const writeLog = (f: LogFileWrite): void => {
     // flush_log(): "a" without per_job_logs, "w" with
     const before = f.append ? (logs.get(f.path) ?? opts.readFile(f.path) ?? '') : '';
@@ -245,6 +252,7 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
       { jobs, globalOptions: inv.jobs.globalOptions },
       {
         log: (l) => (normal ? out.push(l) : undefined),
+        logErr: (l) => errOut.push(l),
         started: (t) => opts.onStart?.(t),
         writeLog,
         ...(opts.stopAfterNs !== undefined ? { stopAtNs: opts.stopAfterNs } : {}),
@@ -317,6 +325,7 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   if (inv.cmd.output !== undefined) {
     return {
       stdout: '',
+      stderr: errOut.join(''),
       outputFile: { path: inv.cmd.output, text },
       exitCode,
       invocation: inv,
@@ -325,7 +334,16 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
       logFiles,
     };
   }
-  return { stdout: text, outputFile: undefined, exitCode, invocation: inv, jobs: tds, report, logFiles };
+  return {
+    stdout: text,
+    stderr: errOut.join(''),
+    outputFile: undefined,
+    exitCode,
+    invocation: inv,
+    jobs: tds,
+    report,
+    logFiles,
+  };
 }
 
 /** stackemu's section of the normal output. */

@@ -341,9 +341,10 @@ export function parseJobsIni(file: string, text: string, ctx: ParseContext, ston
       if (p.length === 0) continue;
       if (p.startsWith('[')) {
         if (nested) throw new FioError(`fio: no new sections in included files (${fname})`);
-        const m = /^\[(.*)\]/.exec(p);
-        if (!m) throw new FioError(`fio: bad section header <${p}> in ${fname}`);
-        const name = m[1] as string;
+        // sscanf(p, "[%255[^\n]]", name), then the last character dropped: fio does not check that it is ']'
+        // ("[job" names a section "jo"), and "[" alone is no section at all.
+        if (p.length < 2) throw new FioError(`fio: option <${p}> outside of [] job section`);
+        const name = p.slice(1, 256).slice(0, -1);
         const global = name.startsWith('global');
         cur = { name, global, opts: [], stonewall: !global && wall };
         if (!global) wall = false;

@@ -740,7 +740,7 @@ function ioDdirName(ddir: number): string {
 export function ioULogError(td: ThreadData, io: IoU): void {
   if (nonFatal(td, io.ddir, io.error)) return;
   const where = io.file !== undefined ? ` on file ${io.file.fileName}` : '';
-  td.log(
+  td.logErr(
     `fio: io_u error${where}: ${errnoName(io.error)}: ${ioDdirName(io.ddir)} offset=${io.offset}, buflen=${io.xferBuflen}\n`,
   );
   td.verror2(io.error, 'io_u error');

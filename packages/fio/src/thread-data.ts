@@ -57,8 +57,10 @@ export class ThreadData {
   requeues: IoU[] = [];
   /** The process the job runs in. */
   proc: FioProcess | undefined;
-  /** fio's `log_err()`/`log_info()` for this job's messages (set by the backend; none before it runs). */
+  /** fio's `log_info()` for this job's messages (set by the backend). */
   log: (line: string) => void = () => undefined;
+  /** fio's `log_err()` for this job's messages: stderr (set by the backend). */
+  logErr: (line: string) => void = () => undefined;
   /** The engine. */
   engine: IoEngineOps | undefined;
   /** Engine private state (`io_ops_data`). */

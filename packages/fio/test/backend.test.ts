@@ -268,7 +268,9 @@ describe('runThreads() on a fake kernel', () => {
     const k = new FakeKernel();
     const r = await fio(k, {}, '--name=t', '--rw=read', '--filename=nothere', '--output-format=json');
     expect(r.exitCode).to.equal(1);
-    expect(r.report.notes.join()).to.match(/you need to specify size=/);
+    expect(r.stderr).to.equal(
+      't: you need to specify size=\nfio: pid=0, err=22/func=total_file_size, error=Invalid argument\n',
+    );
   });
   it("json+ adds clat bins; normal output has fio's shape", async () => {
     const k = new FakeKernel();

@@ -51,6 +51,19 @@ describe('parseOptions()', () => {
     const c = parseOptions(['--name=j', '--size=1m', '--kb_base=1000'], ctx());
     expect(c.jobs.jobs[0]?.o.size).to.deep.equal({ bytes: 1048576 });
   });
+  it('section headers as fio reads them: the last character dropped unchecked, options outside a section refused', () => {
+    const files = { 'a.fio': '[job\nbs=4k\n', 'b.fio': 'rw=read\n[job]\n', 'c.fio': '[\nbs=4k\n' };
+    // sscanf("[%255[^\n]]") then name[strlen - 1] = 0: "[job" is a section named "jo", as the real fio 3.33 runs it.
+    expect(parseOptions(['a.fio'], ctx(files)).jobs.jobs.map((j) => j.name)).to.deep.equal(['jo']);
+    expect(() => parseOptions(['b.fio'], ctx(files))).to.throw(
+      FioError,
+      /^fio: option <rw=read> outside of \[\] job section$/,
+    );
+    expect(() => parseOptions(['c.fio'], ctx(files))).to.throw(
+      FioError,
+      /^fio: option <\[> outside of \[\] job section$/,
+    );
+  });
   it('puts a stonewall between job files and new groups at stonewall', () => {
     const files = { 'a.fio': '[a]\nsize=1m\n[b]\nsize=1m\nstonewall\n', 'b.fio': '[c]\nsize=1m\n' };
     const r = parseOptions(['a.fio', 'b.fio'], ctx(files));
