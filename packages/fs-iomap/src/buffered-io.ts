@@ -11,8 +11,10 @@
  */
 import { EFAULT } from '@stackemu/core';
 import {
+  BIO_MAX_VECS,
   REQ_OP_READ,
   REQ_OP_WRITE,
+  REQ_RAHEAD,
   REQ_SYNC,
   bioAddPage,
   bioAlloc,
@@ -163,6 +165,109 @@ async function iomapFillFolio(
  */
 export function iomapReadFolio(inode: Inode, pfn: number, index: number, ops: IomapOps): Promise<number> {
   return iomapFillFolio(inode, pfn, index, ops, 0, 0);
+}
+
+/** One readahead bio and the batch positions of the folios it reads into. */
+interface RaBio {
+  readonly bio: Bio;
+  readonly folios: number[];
+}
+
+/**
+ * Models `iomap_readahead()` (fs/iomap/buffered-io.c): reads a readahead batch — the folios `pfns` of file pages
+ * `index…`, locked and not uptodate — with one `REQ_RAHEAD` bio per run of contiguous mapped blocks (up to
+ * `BIO_MAX_VECS` pages), zeroing holes, unwritten extents and blocks past EOF. Each folio ends
+ * (`endRead(pfn, ok)`, `folio_end_read()`) once every bio reading into it has completed; a failed mapping ends
+ * the folios it did not reach as failed, as `read_pages()` unlocks what `->readahead()` left.
+ * @param inode - the file
+ * @param index - page index of `pfns[0]`
+ * @param pfns - the batch's folios
+ * @param ops - the file system's mapping operations
+ * @param endRead - `folio_end_read()`
+ */
+export async function iomapReadahead(
+  inode: Inode,
+  index: number,
+  pfns: readonly number[],
+  ops: IomapOps,
+  endRead: (pfn: number, ok: boolean) => void,
+): Promise<void> {
+  const n = pfns.length;
+  const pos0 = index * PAGE_SIZE;
+  const isize = iSizeRead(inode);
+  const bs = iBlocksize(inode);
+  // Per folio: bios still reading into it, plus 1 until this function has looked at all of it.
+  const pending = new Int32Array(n).fill(1);
+  const failed = new Uint8Array(n);
+  const finish = (k: number): void => {
+    if (--(pending[k] as number) === 0) endRead(pfns[k] as number, failed[k] === 0);
+  };
+  let cur: RaBio | undefined;
+  let nextSector = -1;
+  const submit = (): void => {
+    const c = cur;
+    if (c === undefined) return;
+    cur = undefined;
+    void submitBioWait(c.bio).then((st) => {
+      bioPut(c.bio);
+      for (const k of c.folios) {
+        if (st < 0) failed[k] = 1;
+        finish(k);
+      }
+    });
+  };
+  const it = iomapIterInit(new IomapIter(inode), inode, pos0, n * PAGE_SIZE, 0);
+  let r: number;
+  try {
+    while ((r = await iomapIter(it, ops)) > 0) {
+      const bdev = bdevOfInode(inode, it);
+      const len = iomapLength(it);
+      let pos = it.pos;
+      const end = pos + len;
+      while (pos < end) {
+        const k = Math.floor((pos - pos0) / PAGE_SIZE);
+        const pageEnd = pos0 + (k + 1) * PAGE_SIZE;
+        const pieceEnd = Math.min(end, (Math.floor(pos / bs) + 1) * bs, pageEnd);
+        const len1 = pieceEnd - pos;
+        const pfn = pfns[k] as number;
+        const zero = it.iomap.type !== IOMAP_MAPPED || (it.iomap.flags & IOMAP_F_NEW) !== 0 || pos >= isize;
+        if (zero) zeroPage(bdev, pfn, pos - (pageEnd - PAGE_SIZE), len1);
+        else {
+          const sector = iomapSector(it.iomap, pos);
+          const off = pos - (pageEnd - PAGE_SIZE);
+          if (
+            cur === undefined ||
+            sector !== nextSector ||
+            cur.bio.biBdev !== bdev ||
+            bioAddPage(cur.bio, pfn, len1, off) === 0
+          ) {
+            submit();
+            const bio = bioAlloc(bdev, Math.min(BIO_MAX_VECS, n - k), REQ_OP_READ);
+            bio.biOpf |= REQ_RAHEAD;
+            bio.biIter.biSector = sector;
+            bioAddPage(bio, pfn, len1, off);
+            cur = { bio, folios: [] };
+          }
+          const f = cur.folios;
+          if (f[f.length - 1] !== k) {
+            f.push(k);
+            pending[k] = (pending[k] as number) + 1;
+          }
+          nextSector = sector + len1 / 512;
+        }
+        pos = pieceEnd;
+      }
+      it.status = iomapIterAdvance(it, len);
+    }
+  } finally {
+    submit();
+  }
+  // Folios past where a failed mapping stopped are not read.
+  const reached = r < 0 ? Math.floor((it.pos - pos0) / PAGE_SIZE) : n;
+  for (let k = 0; k < n; k++) {
+    if (k >= reached) failed[k] = 1;
+    finish(k);
+  }
 }
 
 /**

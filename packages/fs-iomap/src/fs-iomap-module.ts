@@ -20,7 +20,7 @@ import {
 } from '@stackemu/mm';
 import { BdevDev } from './iomapfs/bdev-dev.js';
 import type { IomapfsContext, IomapfsPagecache } from './iomapfs/context.js';
-import { iomapfsReadFolio, iomapfsWritepages } from './iomapfs/file-rw.js';
+import { iomapfsReadahead, iomapfsReadFolio, iomapfsWritepages } from './iomapfs/file-rw.js';
 import { iomapfsDioWriteEndIo, iomapfsIomapOps } from './iomapfs/iomap-ops.js';
 import { iomapfsFsType } from './iomapfs/super.js';
 import type { fsIomapParamSpec } from './fs-iomap-params.js';
@@ -109,6 +109,7 @@ export function createIomapfsContext(deps: IomapfsContextDeps): IomapfsContext {
     openDev: (bdev, blockSize) => BdevDev.open(bdev, blockSize),
     aops: Object.freeze({
       readFolio: iomapfsReadFolio,
+      readahead: iomapfsReadahead,
       writepages: iomapfsWritepages,
     }),
     writeback,

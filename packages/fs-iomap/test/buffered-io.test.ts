@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Machine } from '@stackemu/core';
 import { O_CREAT, O_DIRECT, O_RDONLY, O_RDWR, O_TRUNC, type Process } from '@stackemu/vfs';
 import { iomapfsI } from '@stackemu/fs-iomap';
+import { NvmeDevices } from '@stackemu/devices';
 import { anonMap, fileOf, hint, iomapfsMachine, pattern, pins, run, shutdown, spawn } from './helpers/machine.js';
 
 const PROT_RW = 3;
@@ -134,5 +135,59 @@ describe('iomap buffered I/O', () => {
       expect(mapping.nrpages).to.equal(4);
       expect(await p.sys.fsync(fa)).to.equal(0);
       expect(await readDirect(p, '/dst', len)).to.deep.equal(src);
+    }));
+});
+
+describe('iomap readahead (iomap_readahead)', () => {
+  it('a sequential buffered read comes in as multi-page REQ_RAHEAD bios, one per run of contiguous blocks; holes take none', () =>
+    withFs({}, async (p, m) => {
+      // 256 KiB written with O_DIRECT (nothing cached), with a 64 KiB hole at 64 KiB.
+      const data = pattern(30, 262144);
+      data.fill(0, 65536, 131072);
+      const wfd = await p.sys.open('/ra', O_CREAT | O_RDWR | O_DIRECT);
+      const src = anonWith(p, data);
+      expect(await p.sys.pwrite(wfd, src, 65536, 0)).to.equal(65536);
+      expect(await p.sys.pwrite(wfd, src + 131072, 131072, 131072)).to.equal(131072);
+      const fd = await p.sys.open('/ra', O_RDONLY);
+      const reads: { rwbs: string; sectors: number }[] = [];
+      const sub = m.trace.byId('block:block_bio_queue')?.subscribe((ev) => {
+        const e = ev as { readonly rwbs: string; readonly nrSector: number };
+        if (e.rwbs.startsWith('R')) reads.push({ rwbs: e.rwbs, sectors: e.nrSector });
+      });
+      const buf = anonMap(p, 262144);
+      for (let off = 0; off < 262144; off += 16384) {
+        expect(await p.sys.pread(fd, buf + off, 16384, off)).to.equal(16384);
+      }
+      sub?.unsubscribe();
+      expect(peek(p, buf, 262144)).to.deep.equal(data);
+      const bytes = reads.reduce((n, r) => n + r.sectors * 512, 0);
+      // Every mapped byte read once (the hole is zeroed, not read), in bios of several pages marked readahead.
+      expect(bytes).to.equal(196608);
+      expect(reads.length, JSON.stringify(reads)).to.be.at.most(8);
+      expect(reads.filter((r) => r.rwbs.includes('A')).length).to.be.greaterThan(0);
+      expect(Math.max(...reads.map((r) => r.sectors))).to.be.at.least(64);
+    }));
+
+  it('a media error fails the readahead folios of its bio; the read retries them one by one and fails only the bad page', () =>
+    withFs({}, async (p, m) => {
+      const data = pattern(31, 262144);
+      const wfd = await p.sys.open('/rb', O_CREAT | O_RDWR | O_DIRECT);
+      expect(await p.sys.pwrite(wfd, anonWith(p, data), 262144, 0)).to.equal(262144);
+      const ii = iomapfsI(fileOf(p, wfd).fInode);
+      const e = ii.extMap.extents[0];
+      if (e === undefined) throw new Error('no extent');
+      const ctrl = m.get<NvmeDevices>(NvmeDevices).controllers[0];
+      if (ctrl === undefined) throw new Error('no controller');
+      // File page 40 (at 160 KiB) is unreadable.
+      ctrl.inject({ type: 'media_error', nsid: 1, lba: ((e.pblk + 40) * 4096) / 512, count: 8, atNs: 0 });
+      const fd = await p.sys.open('/rb', O_RDONLY);
+      const buf = anonMap(p, 262144);
+      for (let off = 0; off < 262144; off += 16384) {
+        const want = off === 163840 ? -61 : 16384; // -ENODATA (BLK_STS_MEDIUM) for the chunk that starts there
+        expect(await p.sys.pread(fd, buf + off, 16384, off), `at ${off}`).to.equal(want);
+      }
+      const got = peek(p, buf, 262144);
+      expect(got.subarray(0, 163840)).to.deep.equal(data.subarray(0, 163840));
+      expect(got.subarray(180224)).to.deep.equal(data.subarray(180224));
     }));
 });

@@ -118,6 +118,27 @@ export async function filemapReadFolio(mapping: AddressSpace, index: number, own
   return -EAGAIN;
 }
 
+/**
+ * Models `read_pages()` (mm/readahead.c): starts reading a batch of folios readahead just added — consecutive
+ * file pages from `index`, each locked and not uptodate — through `->readahead()` when the filesystem has it,
+ * else one `->read_folio()` each. Does not wait; each folio is unlocked when its read ends.
+ * @param mapping - the file's page cache
+ * @param index - page index of `pfns[0]`
+ * @param pfns - the folios
+ */
+export function readPages(mapping: AddressSpace, index: number, pfns: readonly number[]): void {
+  if (pfns.length === 0) return;
+  const m = asImpl(mapping);
+  const aops = m.aops;
+  if (aops.readahead !== undefined) {
+    aops.readahead(m, index, pfns, (pfn, ok) => {
+      m.endRead(pfn, ok);
+    });
+    return;
+  }
+  for (let i = 0; i < pfns.length; i++) void startReadFolio(m, pfns[i] as number, index + i);
+}
+
 /** Models `folio_lock()` (include/linux/pagemap.h): waits (in virtual time) for the folio lock. */
 export function folioLock(mapping: AddressSpace, pfn: number): Promise<void> {
   return asImpl(mapping).core.lock(pfn);

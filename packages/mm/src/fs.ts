@@ -51,6 +51,18 @@ export interface AddressSpaceOperations {
    */
   readFolio(mapping: AddressSpace, pfn: number, index: number): Promise<number>;
   /**
+   * Models `->readahead()` (optional): read a batch readahead added to the page cache — the folios of
+   * consecutive file pages from `index`, each locked and not uptodate — in as few I/Os as the layout allows. For
+   * every folio call `endRead(pfn, ok)` exactly once, when its data is in or the read failed
+   * (`folio_end_read()`): it is then marked uptodate (if `ok`) and unlocked.
+   */
+  readahead?(
+    mapping: AddressSpace,
+    index: number,
+    pfns: readonly number[],
+    endRead: (pfn: number, ok: boolean) => void,
+  ): void;
+  /**
    * Models `->writepages()`: write dirty folios of `mapping` as `wbc` says; `writeCachePages()` does the
    * tagging, locking and `folio_clear_dirty_for_io()` for a per-folio callback.
    * @returns 0 or a negative errno

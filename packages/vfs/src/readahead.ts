@@ -5,7 +5,7 @@
  * and `FMODE_RANDOM` files.
  * @packageDocumentation
  */
-import { FGP_CREAT, filemapGetFolio, filemapReadFolio, folioSetReadahead } from '@stackemu/mm';
+import { FGP_CREAT, filemapGetFolio, filemapReadFolio, folioSetReadahead, folioTrylock, readPages } from '@stackemu/mm';
 import { inodeToBdi } from './backing-dev.js';
 import { FMODE_RANDOM, type File } from './file.js';
 import type { Inode } from './inode.js';
@@ -82,10 +82,10 @@ export function forcePageCacheRa(mem: PhysMem, file: File, index: number, nrToRe
 /**
  * Models `do_page_cache_ra()` → `page_cache_ra_unbounded()` (mm/readahead.c): starts reading the folios of
  * [`index`, `index + nrToRead`) that are not cached (clamped to EOF), without waiting, and marks the folio
- * `lookaheadSize` pages before the end `PG_readahead`.
+ * `lookaheadSize` pages before the end `PG_readahead`. Each run of consecutive missing folios is added locked
+ * and handed to `read_pages()` as one batch (`->readahead()` when the filesystem has it: one I/O per run of
+ * contiguous blocks).
  * @returns reads started
- * @remarks Each missing folio is read on its own through `a_ops->read_folio`, where the kernel batches them into
- * `->readahead()`: the same pages come into the cache, in more, smaller I/Os.
  */
 export function doPageCacheRa(
   mem: PhysMem,
@@ -102,21 +102,35 @@ export function doPageCacheRa(
   const nr = Math.min(nrToRead, endIndex - index + 1);
   const mark = lookaheadSize <= nr ? index + nr - lookaheadSize : -1;
   let started = 0;
+  let batch: number[] = [];
+  let batchIndex = index;
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    readPages(mapping, batchIndex, batch);
+    batch = [];
+  };
   for (let i = index; i < index + nr; i++) {
     const cached = filemapGetFolio(mapping, i, 0, readaheadOwner);
     if (cached >= 0) {
       mem.putPage(cached, readaheadOwner);
+      flush();
       continue;
     }
     const pfn = filemapGetFolio(mapping, i, FGP_CREAT, readaheadOwner);
     if (pfn < 0) break; // -ENOMEM: read what was started
+    // ractl_alloc_folio() + filemap_add_folio(): a new folio, locked until its read ends.
+    if (mem.pageUptodate(pfn) || !folioTrylock(mapping, pfn)) {
+      mem.putPage(pfn, readaheadOwner);
+      flush();
+      continue;
+    }
     if (i === mark) folioSetReadahead(mapping, pfn);
     mem.putPage(pfn, readaheadOwner);
+    if (batch.length === 0) batchIndex = i;
+    batch.push(pfn);
     started++;
-    void filemapReadFolio(mapping, i, readaheadOwner).then((p) => {
-      if (p >= 0) mem.putPage(p, readaheadOwner);
-    });
   }
+  flush();
   return started;
 }
 

@@ -25,6 +25,7 @@ import {
 } from '@stackemu/vfs';
 import {
   iomapFileBufferedWrite,
+  iomapReadahead,
   iomapReadFolio,
   iomapWritepages,
   type IomapWritebackOps,
@@ -240,6 +241,19 @@ function dioWriteDone(iocb: Kiocb, it: IovIter, shared: boolean, ret: number): n
   if (ret !== -EIOCBQUEUED) syncSize(inode);
   dioUnlock(inode, shared);
   return afterDirectWrite(iocb, it, ret);
+}
+
+/**
+ * Models `ext4_readahead()` → `iomap_readahead()` for iomapfs: a readahead batch in one bio per run of contiguous
+ * blocks.
+ */
+export function iomapfsReadahead(
+  mapping: AddressSpace,
+  index: number,
+  pfns: readonly number[],
+  endRead: (pfn: number, ok: boolean) => void,
+): void {
+  void iomapReadahead(mapping.host as Inode, index, pfns, iomapfsIomapOps, endRead);
 }
 
 /**
