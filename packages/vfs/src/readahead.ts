@@ -5,7 +5,7 @@
  * and `FMODE_RANDOM` files.
  * @packageDocumentation
  */
-import { FGP_CREAT, filemapGetFolio, filemapReadFolio, folioSetReadahead, folioTrylock, readPages } from '@stackemu/mm';
+import { FGP_CREAT, filemapGetFolio, folioSetReadahead, folioTrylock, readPages } from '@stackemu/mm';
 import { inodeToBdi } from './backing-dev.js';
 import { FMODE_RANDOM, type File } from './file.js';
 import type { Inode } from './inode.js';
@@ -51,32 +51,13 @@ const readaheadOwner: RefOwner = Object.freeze({ refOwnerName: (): string => 'fo
  * @param index - first page index
  * @param nrToRead - pages wanted
  * @returns how many reads were started (pages already cached are skipped)
- * @remarks Each missing folio is read on its own through `a_ops->read_folio` (mm's `filemapReadFolio()`), where
- * the kernel batches them into `->readahead()`: the same pages come into the cache, in more, smaller I/Os.
- * Read errors are ignored, as `posix_fadvise()` ignores them.
+ * @remarks The missing folios go to `->readahead()` in runs, as on-demand readahead's do. Read errors are ignored,
+ * as `posix_fadvise()` ignores them.
  */
 export function forcePageCacheRa(mem: PhysMem, file: File, index: number, nrToRead: number): number {
-  const mapping = file.fMapping;
-  const bdi = inodeToBdi(mapping.host as Inode);
-  let nr = Math.min(nrToRead, Math.max(bdi.ioPages, file.fRa.raPages));
-  const isize = (mapping.host as Inode).iSize;
-  if (isize === 0 || nr <= 0) return 0;
-  const endIndex = Math.floor((isize - 1) / PAGE_SIZE);
-  if (index > endIndex) return 0;
-  nr = Math.min(nr, endIndex - index + 1);
-  let started = 0;
-  for (let i = index; i < index + nr; i++) {
-    const cached = filemapGetFolio(mapping, i, 0, readaheadOwner);
-    if (cached >= 0) {
-      mem.putPage(cached, readaheadOwner);
-      continue;
-    }
-    started++;
-    void filemapReadFolio(mapping, i, readaheadOwner).then((pfn) => {
-      if (pfn >= 0) mem.putPage(pfn, readaheadOwner);
-    });
-  }
-  return started;
+  const bdi = inodeToBdi(file.fMapping.host as Inode);
+  const nr = Math.min(nrToRead, Math.max(bdi.ioPages, file.fRa.raPages));
+  return doPageCacheRa(mem, file, index, nr, 0);
 }
 
 /**
