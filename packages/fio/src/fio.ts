@@ -174,61 +174,25 @@ export async function runFio(host: FioHost, opts: FioRunOptions): Promise<FioRun
   const inv = parseOptions(opts.argv, ctx);
   const normal = inv.cmd.outputFormat.has('normal');
   const out: string[] = [];
-  const emptyReport: StackemuReport = {
-    vmstat: {},
-    sanitizer: { count: 0, findings: [] },
-    sim: { virtual_ns: 0, events: 0 },
-    notes: [],
-  };
-  if (inv.cmd.version)
-    return {
-      stdout: `${FIO_VERSION}\n`,
-      stderr: '',
-      outputFile: undefined,
-      exitCode: 0,
-      invocation: inv,
-      jobs: [],
-      report: emptyReport,
-      logFiles: [],
-    };
-  if (inv.cmd.cmdhelp !== undefined)
-    return {
-      stdout: cmdHelp(inv.cmd.cmdhelp),
-      stderr: '',
-      outputFile: undefined,
-      exitCode: 0,
-      invocation: inv,
-      jobs: [],
-      report: emptyReport,
-      logFiles: [],
-    };
-  if (inv.cmd.help) {
-    return {
-      stdout: `${FIO_VERSION} (stackemu)\nfio [options] [job options] <job file(s)>\n`,
-      stderr: '',
-      outputFile: undefined,
-      exitCode: 0,
-      invocation: inv,
-      jobs: [],
-      report: emptyReport,
-      logFiles: [],
-    };
-  }
+  // What fio answers without running anything (version, help, --parse-only).
+  const answer = (stdout: string): FioRunResult => ({
+    stdout,
+    stderr: '',
+    outputFile: undefined,
+    exitCode: 0,
+    invocation: inv,
+    jobs: [],
+    report: { vmstat: {}, sanitizer: { count: 0, findings: [] }, sim: { virtual_ns: 0, events: 0 }, notes: [] },
+    logFiles: [],
+  });
+  if (inv.cmd.version) return answer(`${FIO_VERSION}\n`);
+  if (inv.cmd.cmdhelp !== undefined) return answer(cmdHelp(inv.cmd.cmdhelp));
+  if (inv.cmd.help) return answer(`${FIO_VERSION} (stackemu)\nfio [options] [job options] <job file(s)>\n`);
   const map = opts.mapFilename;
   const jobs = map === undefined ? inv.jobs.jobs : inv.jobs.jobs.map((j) => ({ ...j, files: j.files.map(map) }));
   if (jobs.length === 0) throw new FioError('fio: no jobs defined in the command line or job files');
   if (normal) for (const j of jobs) out.push(jobHeader(j, j.o.ioengine));
-  if (inv.cmd.parseOnly)
-    return {
-      stdout: '',
-      stderr: '',
-      outputFile: undefined,
-      exitCode: 0,
-      invocation: inv,
-      jobs: [],
-      report: emptyReport,
-      logFiles: [],
-    };
+  if (inv.cmd.parseOnly) return answer('');
   if (normal) out.push(`${FIO_VERSION}\n`);
   const sched = host.scheduler;
   const vm0 = host.vmstat();
