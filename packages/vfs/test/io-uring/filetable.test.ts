@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { EBADF, EBUSY, EFAULT, EINVAL, EMFILE, ENXIO, EOVERFLOW } from '@stackemu/core';
 import {
   IORING_ENTER_GETEVENTS,
-  IORING_OP_NOP,
   IORING_OP_READ,
   IORING_OP_WRITE,
   IORING_REGISTER_BUFFERS,
@@ -19,32 +18,10 @@ import {
   type File,
   type IoRingCtx,
   type IoUringRings,
-  type IoUringSqe,
   type Process,
 } from '@stackemu/vfs';
 import { pattern, rig, type Rig } from '../support/machine.js';
-
-function prep(r: IoUringRings, f: Partial<IoUringSqe>): void {
-  const s = r.sqes[r.sqTail & r.sqMask] as IoUringSqe;
-  Object.assign(
-    s,
-    {
-      opcode: IORING_OP_NOP,
-      flags: 0,
-      ioprio: 0,
-      fd: -1,
-      off: 0,
-      addr: 0,
-      len: 0,
-      rwFlags: 0,
-      userData: 0,
-      bufIndex: 0,
-      iov: undefined,
-    },
-    f,
-  );
-  r.sqTail++;
-}
+import { prep } from '../support/io-uring.js';
 
 function reap(r: IoUringRings): Map<number, number> {
   const out = new Map<number, number>();

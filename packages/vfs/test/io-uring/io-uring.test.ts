@@ -17,31 +17,9 @@ import {
   O_DIRECT,
   O_RDWR,
   type IoUringRings,
-  type IoUringSqe,
 } from '@stackemu/vfs';
 import { rig } from '../support/machine.js';
-
-function prep(r: IoUringRings, f: Partial<IoUringSqe>): void {
-  const s = r.sqes[r.sqTail & r.sqMask] as IoUringSqe;
-  Object.assign(
-    s,
-    {
-      opcode: IORING_OP_NOP,
-      flags: 0,
-      ioprio: 0,
-      fd: -1,
-      off: 0,
-      addr: 0,
-      len: 0,
-      rwFlags: 0,
-      userData: 0,
-      bufIndex: 0,
-      iov: undefined,
-    },
-    f,
-  );
-  r.sqTail++;
-}
+import { prep } from '../support/io-uring.js';
 
 function reap(r: IoUringRings): [number, number][] {
   const out: [number, number][] = [];

@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { EBUSY, EFAULT, EINVAL, ENXIO } from '@stackemu/core';
 import {
   IORING_ENTER_GETEVENTS,
-  IORING_OP_NOP,
   IORING_OP_READ_FIXED,
   IORING_OP_WRITE_FIXED,
   IORING_REGISTER_BUFFERS,
@@ -13,32 +12,10 @@ import {
   O_RDWR,
   type IoRingCtx,
   type IoUringRings,
-  type IoUringSqe,
   type Process,
 } from '@stackemu/vfs';
 import { pattern, rig, type Rig } from '../support/machine.js';
-
-function prep(r: IoUringRings, f: Partial<IoUringSqe>): void {
-  const s = r.sqes[r.sqTail & r.sqMask] as IoUringSqe;
-  Object.assign(
-    s,
-    {
-      opcode: IORING_OP_NOP,
-      flags: 0,
-      ioprio: 0,
-      fd: -1,
-      off: 0,
-      addr: 0,
-      len: 0,
-      rwFlags: 0,
-      userData: 0,
-      bufIndex: 0,
-      iov: undefined,
-    },
-    f,
-  );
-  r.sqTail++;
-}
+import { prep } from '../support/io-uring.js';
 
 function reap(r: IoUringRings): [number, number][] {
   const out: [number, number][] = [];
